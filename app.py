@@ -1,0 +1,23 @@
+"""cnnviz: navigation, page set-up and the language switch. Run with `streamlit run app.py`."""
+
+import streamlit as st
+
+from cnnviz.ui import language_selector, t
+
+st.set_page_config(page_title="cnnviz", page_icon="🧠", layout="wide")
+language_selector()
+
+# Each url_path equals its file's name without the number: Streamlit also scans pages/ on its own,
+# and a URL that differs from the file name shows a spurious "Page not found" when opened directly.
+PAGES = [
+    st.Page("pages/0_home.py", title=t("nav.home"), icon="🏠", url_path="home", default=True),
+    st.Page(
+        "pages/1_convolution.py", title=t("nav.convolution"), icon="🔲", url_path="convolution"
+    ),
+    st.Page("pages/2_padding.py", title=t("nav.padding"), icon="📐", url_path="padding"),
+    st.Page("pages/3_pooling.py", title=t("nav.pooling"), icon="🧮", url_path="pooling"),
+    st.Page("pages/4_train.py", title=t("nav.train"), icon="📈", url_path="train"),
+    st.Page("pages/5_features.py", title=t("nav.features"), icon="🖼️", url_path="features"),
+    st.Page("pages/6_rotation.py", title=t("nav.rotation"), icon="🔄", url_path="rotation"),
+]
+st.navigation(PAGES).run()

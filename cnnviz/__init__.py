@@ -1,0 +1,1 @@
+"""cnnviz: the library behind the lessons. Pure modules; only cnnviz.ui imports streamlit."""

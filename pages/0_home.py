@@ -1,0 +1,23 @@
+"""Home: what each lesson shows."""
+
+import streamlit as st
+
+from cnnviz.ui import t
+
+st.title(t("app.title"))
+st.markdown(t("app.intro"))
+st.subheader(t("app.lessons"))
+LESSONS = [
+    ("convolution", "pages/1_convolution.py"),
+    ("padding", "pages/2_padding.py"),
+    ("pooling", "pages/3_pooling.py"),
+    ("train", "pages/4_train.py"),
+    ("features", "pages/5_features.py"),
+    ("rotation", "pages/6_rotation.py"),
+]
+columns = st.columns(3)
+for i, (name, path) in enumerate(LESSONS):
+    with columns[i % 3].container(border=True):
+        st.page_link(path, label=f"**{t('nav.' + name)}**")
+        st.write(t("home." + name))
+st.caption(t("app.offline_note"))
