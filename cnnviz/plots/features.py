@@ -1,0 +1,3 @@
+"""Figures for the features pages."""
+
+__all__: list[str] = []

@@ -1,0 +1,3 @@
+"""Figures for the lessons pages."""
+
+__all__: list[str] = []

@@ -1,0 +1,3 @@
+"""Figures for the training pages."""
+
+__all__: list[str] = []
