@@ -21,14 +21,20 @@ def t(key: str, **values: object) -> str:
 
 
 def language_selector() -> None:
-    """Sidebar switch between English and Korean, kept in the session."""
-    if LANG_KEY not in st.session_state:
-        st.session_state[LANG_KEY] = i18n.DEFAULT_LANGUAGE
+    """Sidebar switch between English and Korean, remembered for the browser session.
+
+    The choice is copied into a plain session key (`lang`) so it survives page switches, where
+    Streamlit may drop a widget's own state.
+    """
+    st.session_state.setdefault(LANG_KEY, i18n.DEFAULT_LANGUAGE)
+    options = list(i18n.LANGUAGES)
     st.sidebar.radio(
-        i18n.t("app.language", lang()) + " / 언어",
-        options=list(i18n.LANGUAGES),
+        "Language / 언어",
+        options=options,
+        index=options.index(lang()),
         format_func=i18n.LANGUAGES.get,
-        key=LANG_KEY,
+        key="_lang_choice",
+        on_change=lambda: st.session_state.update({LANG_KEY: st.session_state["_lang_choice"]}),
         horizontal=True,
     )
 
