@@ -1,0 +1,628 @@
+"""Datasets for the Train page, as numpy arrays a student can look at.
+
+Every source gives the same `Dataset`: images uint8 (N, H, W, C) (C = 1 for grey), labels int64
+(N,), class names and the input shape. Training code scales the images by 1/255.
+
+Sources (`load(name, ...)`):
+- `mnist`: 10,000 real MNIST digits embedded in `assets/mnist_sample.npz` (always there, offline).
+- `mnist_full`, `fashion_mnist`, `cifar10`, `cifar100`: the `keras.datasets` files. Files already in
+  Keras's cache are used; a download happens only with `allow_download=True`. Fashion-MNIST (and
+  MNIST) also load from a folder of the original IDX `.gz` files; Fashion-MNIST is found without
+  asking at /usr/share/datasets/fashion-mnist (Debian package `dataset-fashion-mnist`).
+- `folder`: one sub-folder per class (cats vs dogs, Animals-10), read with
+  `keras.utils.image_dataset_from_directory`; files that cannot be decoded are skipped and counted.
+
+Keras is imported only inside the functions that need it, so listing what is available is instant.
+"""
+
+from __future__ import annotations
+
+import gzip
+import os
+import tempfile
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import numpy as np
+
+from cnnviz.errors import DatasetError
+from cnnviz.i18n import t
+
+ASSETS = Path(__file__).resolve().parent.parent / "assets"
+MNIST_SAMPLE = ASSETS / "mnist_sample.npz"
+FASHION_MNIST_FOLDERS = (Path("/usr/share/datasets/fashion-mnist"),)
+
+# The original IDX file names (MNIST and Fashion-MNIST use the same four).
+IDX_FILES = {
+    "x_train": "train-images-idx3-ubyte.gz",
+    "y_train": "train-labels-idx1-ubyte.gz",
+    "x_test": "t10k-images-idx3-ubyte.gz",
+    "y_test": "t10k-labels-idx1-ubyte.gz",
+}
+IMAGE_EXTENSIONS = (
+    ".bmp",
+    ".gif",
+    ".jpeg",
+    ".jpg",
+    ".png",
+)  # what image_dataset_from_directory reads
+
+DIGITS = [str(d) for d in range(10)]
+FASHION_MNIST_CLASSES = [
+    "T-shirt/top",
+    "Trouser",
+    "Pullover",
+    "Dress",
+    "Coat",
+    "Sandal",
+    "Shirt",
+    "Sneaker",
+    "Bag",
+    "Ankle boot",
+]
+FASHION_MNIST_KEYS = [
+    f"data.fashion_mnist.{name}"
+    for name in (
+        "t_shirt",
+        "trouser",
+        "pullover",
+        "dress",
+        "coat",
+        "sandal",
+        "shirt",
+        "sneaker",
+        "bag",
+        "ankle_boot",
+    )
+]
+CIFAR10_CLASSES = [
+    "airplane",
+    "automobile",
+    "bird",
+    "cat",
+    "deer",
+    "dog",
+    "frog",
+    "horse",
+    "ship",
+    "truck",
+]
+CIFAR10_KEYS = [f"data.cifar10.{name}" for name in CIFAR10_CLASSES]
+CIFAR100_CLASSES = [
+    "apple",
+    "aquarium_fish",
+    "baby",
+    "bear",
+    "beaver",
+    "bed",
+    "bee",
+    "beetle",
+    "bicycle",
+    "bottle",
+    "bowl",
+    "boy",
+    "bridge",
+    "bus",
+    "butterfly",
+    "camel",
+    "can",
+    "castle",
+    "caterpillar",
+    "cattle",
+    "chair",
+    "chimpanzee",
+    "clock",
+    "cloud",
+    "cockroach",
+    "couch",
+    "crab",
+    "crocodile",
+    "cup",
+    "dinosaur",
+    "dolphin",
+    "elephant",
+    "flatfish",
+    "forest",
+    "fox",
+    "girl",
+    "hamster",
+    "house",
+    "kangaroo",
+    "keyboard",
+    "lamp",
+    "lawn_mower",
+    "leopard",
+    "lion",
+    "lizard",
+    "lobster",
+    "man",
+    "maple_tree",
+    "motorcycle",
+    "mountain",
+    "mouse",
+    "mushroom",
+    "oak_tree",
+    "orange",
+    "orchid",
+    "otter",
+    "palm_tree",
+    "pear",
+    "pickup_truck",
+    "pine_tree",
+    "plain",
+    "plate",
+    "poppy",
+    "porcupine",
+    "possum",
+    "rabbit",
+    "raccoon",
+    "ray",
+    "road",
+    "rocket",
+    "rose",
+    "sea",
+    "seal",
+    "shark",
+    "shrew",
+    "skunk",
+    "skyscraper",
+    "snail",
+    "snake",
+    "spider",
+    "squirrel",
+    "streetcar",
+    "sunflower",
+    "sweet_pepper",
+    "table",
+    "tank",
+    "telephone",
+    "television",
+    "tiger",
+    "tractor",
+    "train",
+    "trout",
+    "tulip",
+    "turtle",
+    "wardrobe",
+    "whale",
+    "willow_tree",
+    "wolf",
+    "woman",
+    "worm",
+]
+# Animals-10 ships with Italian folder names; a folder of exactly these gets translated labels.
+ANIMALS10_FOLDERS = [
+    "cane",
+    "cavallo",
+    "elefante",
+    "farfalla",
+    "gallina",
+    "gatto",
+    "mucca",
+    "pecora",
+    "ragno",
+    "scoiattolo",
+]
+
+
+@dataclass
+class Dataset:
+    """Images uint8 (N, H, W, C) and labels int64 (N,), split into train and test.
+
+    For an image folder the test split is the validation split. `class_name_keys`, when set, holds
+    one catalogue key per class for the translated name (`class_labels` uses it).
+    """
+
+    name: str
+    x_train: np.ndarray
+    y_train: np.ndarray
+    x_test: np.ndarray
+    y_test: np.ndarray
+    class_names: list[str]
+    input_shape: tuple[int, int, int]
+    class_name_keys: list[str] | None = None
+    skipped: int = 0  # unreadable image files left out (image folders only)
+
+    @property
+    def num_classes(self) -> int:
+        """How many classes the labels come from."""
+        return len(self.class_names)
+
+
+@dataclass(frozen=True)
+class Download:
+    """A dataset `keras.datasets` downloads: the files it keeps in its cache and their size."""
+
+    title: str
+    folder: str  # inside Keras's datasets cache
+    files: tuple[str, ...]
+    origin: str
+    size_mb: int
+
+
+DOWNLOADS = {
+    "mnist_full": Download(
+        "MNIST",
+        "",
+        ("mnist.npz",),
+        "https://storage.googleapis.com/tensorflow/tf-keras-datasets/mnist.npz",
+        11,
+    ),
+    "fashion_mnist": Download(
+        "Fashion-MNIST",
+        "fashion-mnist",
+        tuple(IDX_FILES[k] for k in ("y_train", "x_train", "y_test", "x_test")),
+        "https://storage.googleapis.com/tensorflow/tf-keras-datasets/",
+        30,
+    ),
+    # keras stores the downloaded tar.gz under this name and extracts it next to it
+    "cifar10": Download(
+        "CIFAR-10",
+        "",
+        ("cifar-10-batches-py-target_archive",),
+        "https://www.cs.toronto.edu/~kriz/cifar-10-python.tar.gz",
+        163,
+    ),
+    "cifar100": Download(
+        "CIFAR-100",
+        "",
+        ("cifar-100-python-target_archive",),
+        "https://www.cs.toronto.edu/~kriz/cifar-100-python.tar.gz",
+        161,
+    ),
+}
+NAMES = ("mnist", *DOWNLOADS, "folder")
+
+
+@dataclass(frozen=True)
+class Availability:
+    """Whether `load(name)` works right now; if not, a catalogue key and values saying why."""
+
+    name: str
+    ok: bool
+    reason_key: str | None = None
+    values: dict = field(default_factory=dict)
+
+
+def class_labels(dataset: Dataset, lang: str = "en") -> list[str]:
+    """The class names in `lang` where the catalogue has them, else as the dataset names them."""
+    if dataset.class_name_keys is None:
+        return list(dataset.class_names)
+    return [t(key, lang) for key in dataset.class_name_keys]
+
+
+def keras_cache_dir() -> Path:
+    """Where `keras.datasets` keeps downloads: $KERAS_HOME/datasets or ~/.keras/datasets.
+
+    The same rule as Keras (keras.src.backend.config and utils.file_utils.get_file), read at call
+    time: a home that is not writable falls back to /tmp/.keras.
+    """
+    if "KERAS_HOME" in os.environ:
+        home = Path(os.environ["KERAS_HOME"])
+    else:
+        base = Path("~").expanduser()
+        home = (base if os.access(base, os.W_OK) else Path("/tmp")) / ".keras"
+    if not os.access(home, os.W_OK):
+        home = Path("/tmp/.keras")
+    return home / "datasets"
+
+
+def available() -> dict[str, Availability]:
+    """Which named datasets load right now without a download, and why the others do not."""
+    result = {"mnist": _sample_availability()}
+    for name in DOWNLOADS:
+        in_idx_folder = name == "fashion_mnist" and _fashion_mnist_folder() is not None
+        if in_idx_folder or _cached_files(name) is not None:
+            result[name] = Availability(name, True)
+        else:
+            result[name] = Availability(name, False, "data.not_cached", _where_to_put(name))
+    return result
+
+
+def load(name: str = "mnist", **options: object) -> Dataset:
+    """Load the dataset `name` (one of `NAMES`); options go to its source (see the module doc)."""
+    loaders = {
+        "mnist": load_mnist_sample,
+        "mnist_full": load_mnist_full,
+        "fashion_mnist": load_fashion_mnist,
+        "cifar10": load_cifar10,
+        "cifar100": load_cifar100,
+        "folder": load_folder,
+    }
+    if name not in loaders:
+        raise DatasetError("data.unknown", name=name, names=", ".join(NAMES))
+    return loaders[name](**options)
+
+
+# --- the embedded MNIST sample --------------------------------------------------------------------
+
+
+def _sample_availability() -> Availability:
+    if MNIST_SAMPLE.is_file():
+        return Availability("mnist", True)
+    return Availability("mnist", False, "data.sample_missing", {"file": str(MNIST_SAMPLE)})
+
+
+def load_mnist_sample() -> Dataset:
+    """The 10,000 embedded MNIST digits: 8,000 train / 2,000 test, stratified, fixed split."""
+    if not MNIST_SAMPLE.is_file():
+        raise DatasetError("data.sample_missing", file=str(MNIST_SAMPLE))
+    with np.load(MNIST_SAMPLE) as sample:
+        x_train, x_test = sample["x_train"], sample["x_test"]  # (N, 28, 28)
+        y_train, y_test = sample["y_train"], sample["y_test"]
+    return Dataset(
+        "mnist",
+        x_train[..., np.newaxis],  # (N, 28, 28) -> (N, 28, 28, 1)
+        y_train.astype(np.int64),
+        x_test[..., np.newaxis],
+        y_test.astype(np.int64),
+        list(DIGITS),
+        (28, 28, 1),
+    )
+
+
+# --- keras.datasets and IDX folders ---------------------------------------------------------------
+
+
+def _cached_files(name: str) -> list[Path] | None:
+    """The Keras cache files of `name` if they are all there, else None."""
+    download = DOWNLOADS[name]
+    folder = keras_cache_dir() / download.folder
+    paths = [folder / f for f in download.files]
+    return paths if all(p.is_file() for p in paths) else None
+
+
+def _where_to_put(name: str) -> dict:
+    download = DOWNLOADS[name]
+    return {
+        "name": download.title,
+        "files": ", ".join(download.files),
+        "folder": str(keras_cache_dir() / download.folder),
+        "origin": download.origin,
+        "size_mb": download.size_mb,
+    }
+
+
+def _from_keras(name: str, allow_download: bool) -> tuple[np.ndarray, ...]:
+    """(x_train, y_train, x_test, y_test) from `keras.datasets`, downloading only if allowed."""
+    if _cached_files(name) is None and not allow_download:
+        raise DatasetError("data.not_cached", **_where_to_put(name))
+    import keras
+
+    loaders = {
+        "mnist_full": keras.datasets.mnist.load_data,
+        "fashion_mnist": keras.datasets.fashion_mnist.load_data,
+        "cifar10": keras.datasets.cifar10.load_data,
+        "cifar100": keras.datasets.cifar100.load_data,
+    }
+    try:
+        (x_train, y_train), (x_test, y_test) = loaders[name]()
+    except Exception as error:  # offline, refused, half a file, a bad hash: all mean "not here"
+        raise DatasetError(
+            "data.download_failed", detail=str(error)[:300], **_where_to_put(name)
+        ) from error
+    return x_train, y_train, x_test, y_test
+
+
+def _as_dataset(
+    name: str,
+    arrays: tuple[np.ndarray, ...],
+    class_names: list[str],
+    keys: list[str] | None = None,
+) -> Dataset:
+    x_train, y_train, x_test, y_test = arrays
+    if x_train.ndim == 3:  # grey (N, H, W) -> (N, H, W, 1)
+        x_train, x_test = x_train[..., np.newaxis], x_test[..., np.newaxis]
+    return Dataset(
+        name,
+        np.ascontiguousarray(x_train, dtype=np.uint8),
+        np.asarray(y_train, dtype=np.int64).reshape(-1),
+        np.ascontiguousarray(x_test, dtype=np.uint8),
+        np.asarray(y_test, dtype=np.int64).reshape(-1),
+        list(class_names),
+        tuple(int(n) for n in x_train.shape[1:]),
+        keys,
+    )
+
+
+def read_idx(path: str | Path) -> np.ndarray:
+    """Read one IDX file (gzip or plain) of unsigned bytes: (n,) labels or (n, rows, cols) images.
+
+    Layout (big-endian): two zero bytes, type code 0x08 (unsigned byte), number of dimensions d,
+    then d sizes as 4-byte integers, then the values row by row.
+    """
+    path = Path(path)
+    try:
+        opener = gzip.open if path.suffix == ".gz" else open
+        with opener(path, "rb") as f:
+            raw = f.read()
+    except (OSError, EOFError) as error:
+        raise DatasetError("data.idx_bad", file=str(path)) from error
+    if len(raw) < 4 or raw[0] != 0 or raw[1] != 0 or raw[2] != 0x08 or raw[3] == 0:
+        raise DatasetError("data.idx_bad", file=str(path))
+    ndim = raw[3]
+    header = 4 + 4 * ndim
+    shape = tuple(int(n) for n in np.frombuffer(raw[4:header], dtype=">u4"))
+    if len(shape) != ndim or len(raw) - header != int(np.prod(shape)):
+        raise DatasetError("data.idx_bad", file=str(path))
+    return np.frombuffer(raw, dtype=np.uint8, offset=header).reshape(shape)
+
+
+def load_idx_folder(
+    path: str | Path, name: str, class_names: list[str], keys: list[str] | None = None
+) -> Dataset:
+    """A dataset from a folder holding the four original IDX .gz files (`IDX_FILES`)."""
+    folder = Path(path)
+    missing = [f for f in IDX_FILES.values() if not (folder / f).is_file()]
+    if missing:
+        raise DatasetError("data.idx_missing", folder=str(folder), files=", ".join(missing))
+    arrays = {part: read_idx(folder / file) for part, file in IDX_FILES.items()}
+    for split in ("train", "test"):
+        images, labels = arrays[f"x_{split}"], arrays[f"y_{split}"]
+        if images.ndim != 3 or labels.ndim != 1 or len(images) != len(labels):
+            raise DatasetError(
+                "data.idx_mismatch",
+                folder=str(folder),
+                images=len(images),
+                labels=len(labels),
+            )
+    ordered = tuple(arrays[k] for k in ("x_train", "y_train", "x_test", "y_test"))
+    return _as_dataset(name, ordered, class_names, keys)
+
+
+def _fashion_mnist_folder() -> Path | None:
+    """The first folder with all four Fashion-MNIST IDX files: Debian's, then Keras's cache."""
+    for folder in (*FASHION_MNIST_FOLDERS, keras_cache_dir() / "fashion-mnist"):
+        if all((folder / f).is_file() for f in IDX_FILES.values()):
+            return folder
+    return None
+
+
+def load_mnist_full(path: str | Path | None = None, allow_download: bool = False) -> Dataset:
+    """All 70,000 MNIST digits: from an IDX folder `path`, Keras's cache, or a download."""
+    if path is not None:
+        return load_idx_folder(path, "mnist_full", DIGITS)
+    return _as_dataset("mnist_full", _from_keras("mnist_full", allow_download), DIGITS)
+
+
+def load_fashion_mnist(path: str | Path | None = None, allow_download: bool = False) -> Dataset:
+    """Fashion-MNIST (60,000 + 10,000): an IDX folder, the Debian package, Keras's cache, download."""
+    names, keys = FASHION_MNIST_CLASSES, FASHION_MNIST_KEYS
+    if path is not None:
+        return load_idx_folder(path, "fashion_mnist", names, keys)
+    folder = _fashion_mnist_folder()
+    if folder is not None:
+        return load_idx_folder(folder, "fashion_mnist", names, keys)
+    return _as_dataset("fashion_mnist", _from_keras("fashion_mnist", allow_download), names, keys)
+
+
+def load_cifar10(allow_download: bool = False) -> Dataset:
+    """CIFAR-10: 50,000 + 10,000 colour images 32×32 in 10 classes, through keras.datasets."""
+    arrays = _from_keras("cifar10", allow_download)
+    return _as_dataset("cifar10", arrays, CIFAR10_CLASSES, CIFAR10_KEYS)
+
+
+def load_cifar100(allow_download: bool = False) -> Dataset:
+    """CIFAR-100 (fine labels): 50,000 + 10,000 colour images 32×32 in 100 classes."""
+    return _as_dataset("cifar100", _from_keras("cifar100", allow_download), CIFAR100_CLASSES)
+
+
+# --- an image folder, one sub-folder per class ----------------------------------------------------
+
+
+def _readable(path: Path) -> bool:
+    """True if Pillow decodes the whole file (a truncated JPEG fails; the draft keeps it fast)."""
+    from PIL import Image
+
+    try:
+        with Image.open(path) as image:
+            image.draft("RGB", (64, 64))  # JPEG: decode at 1/8 scale, still reads every byte
+            image.load()
+        return True
+    except Exception:  # Pillow raises many types for broken files; all mean "skip it"
+        return False
+
+
+def _scan_folder(folder: Path, seed: int, max_per_class: int | None) -> tuple[dict, int]:
+    """{class name: readable image files} for every sub-folder, and how many files were skipped."""
+    if not folder.is_dir():
+        raise DatasetError("data.folder_missing", path=str(folder))
+    classes = sorted(p for p in folder.iterdir() if p.is_dir() and not p.name.startswith("."))
+    if not classes:
+        raise DatasetError("data.folder_no_classes", path=str(folder))
+    rng = np.random.default_rng(seed)
+    files, skipped = {}, 0
+    for class_folder in classes:
+        images = sorted(
+            p
+            for p in class_folder.rglob("*")
+            if p.is_file() and p.suffix.lower() in IMAGE_EXTENSIONS
+        )
+        if max_per_class is not None and len(images) > max_per_class:
+            picked = rng.choice(len(images), max_per_class, replace=False)
+            images = [images[i] for i in sorted(picked)]
+        good = [p for p in images if _readable(p)]
+        skipped += len(images) - len(good)
+        if good:
+            files[class_folder.name] = good
+    if not files:
+        raise DatasetError("data.folder_no_images", path=str(folder), skipped=skipped)
+    if len(files) == 1:
+        raise DatasetError("data.folder_one_class", path=str(folder), name=next(iter(files)))
+    return files, skipped
+
+
+def _to_numpy(dataset: object) -> tuple[np.ndarray, np.ndarray]:
+    """A batched tf.data dataset of (float images, int labels) -> uint8 (N, H, W, C), int64 (N,)."""
+    images, labels = [], []
+    for x, y in dataset:
+        images.append(np.clip(np.rint(np.asarray(x)), 0, 255).astype(np.uint8))
+        labels.append(np.asarray(y, dtype=np.int64))
+    return np.concatenate(images), np.concatenate(labels)
+
+
+def load_folder(
+    path: str | Path,
+    image_size: tuple[int, int] = (150, 150),
+    validation_split: float = 0.2,
+    seed: int = 0,
+    color_mode: str = "rgb",
+    max_per_class: int | None = None,
+) -> Dataset:
+    """An image folder, one sub-folder per class, resized to `image_size` (h, w).
+
+    Every file is first decoded with Pillow; unreadable ones are left out and counted in
+    `skipped`. The readable ones are linked into a temporary folder of the same layout and read
+    with `keras.utils.image_dataset_from_directory(subset="both")`: the train split and, as the
+    test split, a seeded `validation_split`. `max_per_class` takes a seeded sample per class.
+    """
+    if not 0 < validation_split < 1:
+        raise DatasetError("data.bad_split", value=validation_split)
+    if color_mode not in ("rgb", "grayscale"):
+        raise DatasetError("data.bad_color_mode", value=color_mode)
+    files, skipped = _scan_folder(Path(path), seed, max_per_class)
+    if sum(len(f) for f in files.values()) * validation_split < 1:
+        raise DatasetError("data.folder_too_few", count=sum(len(f) for f in files.values()))
+    import keras
+
+    with tempfile.TemporaryDirectory(prefix="cnnviz-folder-") as linked:
+        for class_name, images in files.items():
+            (Path(linked) / class_name).mkdir()
+            for number, image in enumerate(images):
+                # numbered links keep the sorted order and never collide (nested folders)
+                link = Path(linked) / class_name / f"{number:07d}{image.suffix.lower()}"
+                link.symlink_to(image.resolve())
+        try:
+            train, validation = keras.utils.image_dataset_from_directory(
+                linked,
+                labels="inferred",
+                label_mode="int",
+                color_mode=color_mode,
+                image_size=tuple(image_size),
+                validation_split=validation_split,
+                subset="both",
+                seed=seed,
+                batch_size=256,
+                verbose=False,
+            )
+            class_names = list(train.class_names)
+            x_train, y_train = _to_numpy(train)
+            x_test, y_test = _to_numpy(validation)
+        except Exception as error:  # a file Pillow read but TensorFlow cannot decode
+            raise DatasetError(
+                "data.folder_unreadable", path=str(path), detail=str(error)[:300]
+            ) from error
+    keys = None
+    if sorted(class_names) == sorted(ANIMALS10_FOLDERS):
+        keys = [f"data.animals10.{name}" for name in class_names]
+    return Dataset(
+        "folder",
+        x_train,
+        y_train,
+        x_test,
+        y_test,
+        class_names,
+        tuple(int(n) for n in x_train.shape[1:]),
+        keys,
+        skipped,
+    )

@@ -1,0 +1,213 @@
+"""Keras models from the course's layer tables, the shipped pretrained models, and .keras files.
+
+`build` turns a layer table (an `Architecture` from cnnviz.architectures, or a list of layer dicts
+a student edited) into a `keras.Sequential`: `keras.Input(input_shape)`, then for each row
+`keras.layers.<type>(**arguments)` where `type` must be one of `LAYER_TYPES`; nothing else in a
+table is ever evaluated. The last Dense layer gets one unit per class. Weights start from seeded
+initialisers, so the same seed gives the same model.
+"""
+
+from __future__ import annotations
+
+import io
+import json
+import re
+import tempfile
+import zipfile
+from collections.abc import Sequence
+from pathlib import Path
+
+import keras
+
+from cnnviz.architectures import LAYER_TYPES, Architecture
+from cnnviz.errors import ModelError
+
+MODELS_DIR = Path(__file__).resolve().parent.parent / "assets" / "models"
+PRETRAINED = ("mlp", "mnist_cnn")
+
+# A model above either limit is too slow to train in class on a CPU (AlexNet, VGG19 at 224×224).
+CPU_MAX_PARAMS = 20_000_000
+CPU_MAX_MACS = 2_000_000_000  # multiply-adds for one image's forward pass
+
+
+def _layer_name(layer_type: str, number: int) -> str:
+    """ "MaxPooling2D", 3 -> "max_pooling2d_3": stable names, whatever was built before."""
+    snake = re.sub(r"(?<=[a-z])([A-Z])", r"_\1", layer_type).lower()
+    return f"{snake}_{number}"
+
+
+def _seeded(initializer: object, seed: int) -> object:
+    """The Keras initializer `initializer` (a name or a config) with its seed set to `seed`."""
+    resolved = keras.initializers.get(initializer)
+    config = resolved.get_config()
+    if "seed" not in config:  # Zeros, Ones, Constant: nothing random
+        return resolved
+    config["seed"] = seed
+    return type(resolved).from_config(config)
+
+
+def _layer_arguments(row: dict, number: int, seed: int) -> dict:
+    """The Keras arguments of one table row, with seeded initialisers and dropout."""
+    arguments = {key: value for key, value in row.items() if key != "type"}
+    arguments.setdefault("name", _layer_name(row["type"], number))
+    layer_seed = seed * 1000 + number  # every layer its own stream; same seed, same weights
+    if row["type"] in ("Conv2D", "Dense"):
+        arguments["kernel_initializer"] = _seeded(
+            arguments.get("kernel_initializer", "glorot_uniform"), layer_seed
+        )
+        arguments["bias_initializer"] = _seeded(
+            arguments.get("bias_initializer", "zeros"), layer_seed
+        )
+    if row["type"] == "Dropout":
+        arguments.setdefault("seed", layer_seed)
+    return arguments
+
+
+def _layer_table(spec: Architecture | Sequence[dict]) -> list[dict]:
+    """Check every row names an allowed layer type; return the rows as plain dicts."""
+    rows = list(spec.layers if isinstance(spec, Architecture) else spec)
+    for number, row in enumerate(rows, start=1):
+        if not isinstance(row, dict) or row.get("type") not in LAYER_TYPES:
+            kind = row.get("type") if isinstance(row, dict) else type(row).__name__
+            raise ModelError(
+                "models.unknown_layer",
+                number=number,
+                type=str(kind),
+                allowed=", ".join(LAYER_TYPES),
+            )
+    if not any(row["type"] == "Dense" for row in rows):
+        raise ModelError("models.no_dense")
+    return [dict(row) for row in rows]
+
+
+def build(
+    spec: Architecture | Sequence[dict],
+    input_shape: tuple[int, ...] | None = None,
+    num_classes: int | None = None,
+    seed: int = 0,
+) -> keras.Sequential:
+    """A Sequential model: Input(input_shape) -> the table's layers -> last Dense of num_classes.
+
+    `input_shape` and `num_classes` default to the Architecture's own. A row Keras refuses (a
+    kernel larger than its input, a bad argument) raises ModelError with the row number and why.
+    """
+    rows = _layer_table(spec)
+    if isinstance(spec, Architecture):
+        input_shape = input_shape or spec.input_shape
+        num_classes = num_classes or spec.num_classes
+        name = spec.name
+    else:
+        name = "custom"
+    if input_shape is None or num_classes is None:
+        raise ValueError("a list of layers needs input_shape and num_classes")
+    last_dense = max(i for i, row in enumerate(rows) if row["type"] == "Dense")
+    rows[last_dense]["units"] = int(num_classes)
+
+    model = keras.Sequential(name=name)
+    model.add(keras.Input(shape=tuple(input_shape)))
+    for number, row in enumerate(rows, start=1):
+        try:
+            layer = getattr(keras.layers, row["type"])(**_layer_arguments(row, number, seed))
+            model.add(layer)
+        except (ValueError, TypeError) as error:
+            raise ModelError(
+                "models.bad_layer", number=number, type=row["type"], reason=_first_line(error)
+            ) from error
+    return model
+
+
+def _first_line(error: Exception) -> str:
+    text = str(error).strip().splitlines()
+    return text[0][:300] if text else type(error).__name__
+
+
+def forward_macs(model: keras.Model) -> int:
+    """Multiply-adds for one image: Conv2D H'·W'·F·kh·kw·C_in, Dense inputs·units."""
+    total = 0
+    for layer in model.layers:
+        if isinstance(layer, keras.layers.Conv2D):
+            _, height, width, filters = layer.output.shape
+            kernel_height, kernel_width, channels_in, _ = layer.kernel.shape
+            total += height * width * filters * kernel_height * kernel_width * channels_in
+        elif isinstance(layer, keras.layers.Dense):
+            total += layer.kernel.shape[0] * layer.kernel.shape[1]
+    return int(total)
+
+
+def too_large_for_cpu(
+    spec: Architecture | Sequence[dict] | keras.Model,
+    input_shape: tuple[int, ...] | None = None,
+    num_classes: int | None = None,
+) -> bool:
+    """True if training it on a CPU in class is hopeless (AlexNet, VGG19 at 224×224).
+
+    A course Architecture says so itself (`trainable_on_cpu`); any other table or model is
+    judged by its size: more than CPU_MAX_PARAMS parameters or CPU_MAX_MACS multiply-adds.
+    """
+    if isinstance(spec, Architecture) and input_shape in (None, spec.input_shape):
+        return not spec.trainable_on_cpu
+    model = spec if isinstance(spec, keras.Model) else build(spec, input_shape, num_classes)
+    return model.count_params() > CPU_MAX_PARAMS or forward_macs(model) > CPU_MAX_MACS
+
+
+# --- pretrained models shipped in assets/models ---------------------------------------------------
+
+
+def _pretrained_path(name: str, suffix: str) -> Path:
+    if name not in PRETRAINED:
+        raise ModelError("models.unknown_pretrained", name=name, names=", ".join(PRETRAINED))
+    path = MODELS_DIR / f"{name}{suffix}"
+    if not path.is_file():
+        raise ModelError("models.pretrained_missing", name=name, file=str(path))
+    return path
+
+
+def load_pretrained(name: str) -> keras.Model:
+    """The shipped model `name` ("mlp" or "mnist_cnn"), trained on the embedded MNIST sample."""
+    return keras.saving.load_model(_pretrained_path(name, ".keras"), safe_mode=True)
+
+
+def pretrained_info(name: str) -> dict:
+    """What the shipped model's JSON says: class names, dataset, test accuracy, how it was made."""
+    with open(_pretrained_path(name, ".json"), encoding="utf-8") as f:
+        return json.load(f)
+
+
+# --- .keras files: download and upload ------------------------------------------------------------
+
+
+def save_bytes(model: keras.Model) -> bytes:
+    """The model as the bytes of a .keras file (a zip of config.json, metadata and weights)."""
+    with tempfile.TemporaryDirectory(prefix="cnnviz-save-") as folder:
+        path = Path(folder) / "model.keras"
+        model.save(path)
+        return path.read_bytes()
+
+
+def load_uploaded(data: bytes) -> keras.Model:
+    """A model from the bytes of an uploaded .keras file, loaded with safe_mode=True.
+
+    Empty files, files that are not a zip, zips that are not Keras models and models that would
+    run arbitrary code (Lambda layers) raise ModelError with the reason.
+    """
+    if not data:
+        raise ModelError("models.upload_empty")
+    if not zipfile.is_zipfile(io.BytesIO(data)):
+        raise ModelError("models.upload_not_zip")
+    try:
+        with zipfile.ZipFile(io.BytesIO(data)) as archive:
+            names = set(archive.namelist())
+    except zipfile.BadZipFile as error:
+        raise ModelError("models.upload_not_zip") from error
+    if "config.json" not in names:
+        raise ModelError("models.upload_not_keras")
+    with tempfile.TemporaryDirectory(prefix="cnnviz-upload-") as folder:
+        path = Path(folder) / "uploaded.keras"
+        path.write_bytes(data)
+        try:
+            return keras.saving.load_model(path, safe_mode=True)
+        except Exception as error:  # keras raises ValueError, TypeError, KeyError, OSError …
+            reason = _first_line(error)
+            if "safe_mode" in reason or "Lambda" in reason:
+                raise ModelError("models.upload_unsafe") from error
+            raise ModelError("models.upload_broken", reason=reason) from error
