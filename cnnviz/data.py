@@ -538,13 +538,18 @@ def _scan_folder(folder: Path, seed: int, max_per_class: int | None) -> tuple[di
             for p in class_folder.rglob("*")
             if p.is_file() and p.suffix.lower() in IMAGE_EXTENSIONS
         )
-        if max_per_class is not None and len(images) > max_per_class:
-            picked = rng.choice(len(images), max_per_class, replace=False)
-            images = [images[i] for i in sorted(picked)]
-        good = [p for p in images if _readable(p)]
-        skipped += len(images) - len(good)
+        if max_per_class is not None:  # check files in a seeded random order until enough
+            images = [images[i] for i in rng.permutation(len(images))]
+        good, checked = [], 0
+        for image in images:
+            if max_per_class is not None and len(good) == max_per_class:
+                break
+            checked += 1
+            if _readable(image):
+                good.append(image)
+        skipped += checked - len(good)
         if good:
-            files[class_folder.name] = good
+            files[class_folder.name] = sorted(good)
     if not files:
         raise DatasetError("data.folder_no_images", path=str(folder), skipped=skipped)
     if len(files) == 1:
