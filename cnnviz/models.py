@@ -28,6 +28,7 @@ PRETRAINED = ("mlp", "mnist_cnn")
 # A model above either limit is too slow to train in class on a CPU (AlexNet, VGG19 at 224×224).
 CPU_MAX_PARAMS = 20_000_000
 CPU_MAX_MACS = 2_000_000_000  # multiply-adds for one image's forward pass
+MAX_UNPACKED_BYTES = 1_000_000_000  # an upload larger than this unpacked is refused (VGG19: 0.6 GB)
 
 
 def _layer_name(layer_type: str, number: int) -> str:
@@ -63,6 +64,16 @@ def _layer_arguments(row: dict, number: int, seed: int) -> dict:
     return arguments
 
 
+def _plain_value(value: object) -> bool:
+    """True for what a layer table may hold: numbers, text, booleans, None and lists of them.
+
+    Keras turns nested configs (dicts) into objects, so a table never carries one.
+    """
+    if isinstance(value, list | tuple):
+        return all(_plain_value(item) for item in value)
+    return value is None or isinstance(value, str | int | float | bool)
+
+
 def _layer_table(spec: Architecture | Sequence[dict]) -> list[dict]:
     """Check every row names an allowed layer type; return the rows as plain dicts."""
     rows = list(spec.layers if isinstance(spec, Architecture) else spec)
@@ -75,6 +86,10 @@ def _layer_table(spec: Architecture | Sequence[dict]) -> list[dict]:
                 type=str(kind),
                 allowed=", ".join(LAYER_TYPES),
             )
+    for number, row in enumerate(rows, start=1):
+        for argument, value in row.items():
+            if not _plain_value(value):
+                raise ModelError("models.bad_argument", number=number, argument=argument)
     if not any(row["type"] == "Dense" for row in rows):
         raise ModelError("models.no_dense")
     return [dict(row) for row in rows]
@@ -197,10 +212,13 @@ def load_uploaded(data: bytes) -> keras.Model:
     try:
         with zipfile.ZipFile(io.BytesIO(data)) as archive:
             names = set(archive.namelist())
+            unpacked = sum(item.file_size for item in archive.infolist())
     except zipfile.BadZipFile as error:
         raise ModelError("models.upload_not_zip") from error
     if "config.json" not in names:
         raise ModelError("models.upload_not_keras")
+    if unpacked > MAX_UNPACKED_BYTES:
+        raise ModelError("models.upload_too_large", megabytes=unpacked // 1_000_000)
     with tempfile.TemporaryDirectory(prefix="cnnviz-upload-") as folder:
         path = Path(folder) / "uploaded.keras"
         path.write_bytes(data)

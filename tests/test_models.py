@@ -104,6 +104,14 @@ def test_build_reports_the_row_keras_refuses_and_why():
     assert error.value.key == "models.bad_layer" and "colour" in error.value.values["reason"]
 
 
+def test_build_refuses_argument_values_that_are_not_plain_data():
+    table = [{"type": "Dense", "units": 4, "kernel_initializer": {"class_name": "Orthogonal"}}]
+    with pytest.raises(ModelError) as error:
+        models.build(table, (4,), 2)
+    assert error.value.key == "models.bad_argument"
+    assert error.value.values == {"number": 1, "argument": "kernel_initializer"}
+
+
 def test_build_needs_a_dense_output_layer():
     with pytest.raises(ModelError) as error:
         models.build(TINY_CNN[:3], (12, 12, 1), 10)
@@ -161,6 +169,14 @@ def test_upload_of_a_broken_keras_file_is_refused():
     with pytest.raises(ModelError) as error:
         models.load_uploaded(broken.getvalue())
     assert error.value.key == "models.upload_broken"
+
+
+def test_upload_that_unpacks_too_large_is_refused(monkeypatch):
+    tiny = models.save_bytes(models.build(TINY_CNN, (12, 12, 1), 10))
+    monkeypatch.setattr(models, "MAX_UNPACKED_BYTES", 1000)
+    with pytest.raises(ModelError) as error:
+        models.load_uploaded(tiny)
+    assert error.value.key == "models.upload_too_large"
 
 
 def test_upload_of_a_model_with_a_lambda_layer_is_refused_as_unsafe():
