@@ -28,11 +28,12 @@ PRETRAINED = ("mlp", "mnist_cnn")
 # A model above either limit is too slow to train in class on a CPU (AlexNet, VGG19 at 224×224).
 CPU_MAX_PARAMS = 20_000_000
 CPU_MAX_MACS = 2_000_000_000  # multiply-adds for one image's forward pass
+MAX_BUILD_PARAMS = 200_000_000  # VGG19 has 139.6 million
 MAX_UNPACKED_BYTES = 1_000_000_000  # an upload larger than this unpacked is refused (VGG19: 0.6 GB)
 
 
 def _layer_name(layer_type: str, number: int) -> str:
-    """ "MaxPooling2D", 3 -> "max_pooling2d_3": stable names, whatever was built before."""
+    """A name that counts table rows, whatever was built before: MaxPooling2D, 3 -> max_pooling2d_3."""
     snake = re.sub(r"(?<=[a-z])([A-Z])", r"_\1", layer_type).lower()
     return f"{snake}_{number}"
 
@@ -120,15 +121,38 @@ def build(
 
     model = keras.Sequential(name=name)
     model.add(keras.Input(shape=tuple(input_shape)))
+    weights, shape = 0, (None, *input_shape)
     for number, row in enumerate(rows, start=1):
         try:
             layer = getattr(keras.layers, row["type"])(**_layer_arguments(row, number, seed))
+            weights += _weight_count(layer, shape)
+            if weights > MAX_BUILD_PARAMS:  # refuse before Keras allocates them
+                raise ModelError(
+                    "models.too_many_parameters", number=number, limit=MAX_BUILD_PARAMS
+                )
             model.add(layer)
-        except (ValueError, TypeError) as error:
+            shape = model.output_shape
+        except ModelError:
+            raise
+        except Exception as error:  # whatever Keras raises for a row, it is that row's fault
             raise ModelError(
                 "models.bad_layer", number=number, type=row["type"], reason=_first_line(error)
             ) from error
+    if tuple(model.output_shape) != (None, num_classes):
+        raise ModelError(
+            "models.output_not_classes", shape=str(model.output_shape), classes=num_classes
+        )
     return model
+
+
+def _weight_count(layer: keras.layers.Layer, input_shape: tuple) -> int:
+    """Weights a Conv2D (F·(kh·kw·C_in + 1)) or Dense (units·(inputs + 1)) will make; else 0."""
+    if isinstance(layer, keras.layers.Conv2D):
+        kernel_height, kernel_width = layer.kernel_size
+        return layer.filters * (kernel_height * kernel_width * (input_shape[-1] or 0) + 1)
+    if isinstance(layer, keras.layers.Dense):
+        return layer.units * ((input_shape[-1] or 0) + 1)
+    return 0
 
 
 def _first_line(error: Exception) -> str:

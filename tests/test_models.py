@@ -112,6 +112,21 @@ def test_build_refuses_argument_values_that_are_not_plain_data():
     assert error.value.values == {"number": 1, "argument": "kernel_initializer"}
 
 
+def test_build_refuses_a_table_whose_output_is_not_one_number_per_class():
+    dense_without_flatten = [{"type": "Dense", "units": 10}]
+    with pytest.raises(ModelError) as error:
+        models.build(dense_without_flatten, (28, 28, 1), 10)
+    assert error.value.key == "models.output_not_classes"
+    assert error.value.values["shape"] == "(None, 28, 28, 10)"
+
+
+def test_build_refuses_a_layer_with_too_many_parameters_before_allocating_it():
+    huge = [{"type": "Flatten"}, {"type": "Dense", "units": 10**9}, {"type": "Dense"}]
+    with pytest.raises(ModelError) as error:
+        models.build(huge, (28, 28, 1), 10)
+    assert error.value.key == "models.too_many_parameters" and error.value.values["number"] == 2
+
+
 def test_build_needs_a_dense_output_layer():
     with pytest.raises(ModelError) as error:
         models.build(TINY_CNN[:3], (12, 12, 1), 10)
