@@ -1,0 +1,227 @@
+"""Odd and bad picture files, made in memory, deterministic. Shared by unit, page and browser tests.
+
+BAD_FILES: (name, make_bytes, expected catalogue key); ODD_FILES: (name, make_bytes, check) where
+check(rgb_array) asserts the picture was read correctly.
+"""
+
+from __future__ import annotations
+
+import io
+import struct
+import zlib
+from functools import cache
+
+import cv2
+import numpy as np
+from PIL import Image
+
+
+def _save(image: Image.Image, fmt: str, **options) -> bytes:
+    buffer = io.BytesIO()
+    image.save(buffer, fmt, **options)
+    return buffer.getvalue()
+
+
+def gradient(width: int = 64, height: int = 48) -> np.ndarray:
+    """An asymmetric RGB test picture: red rises to the right, green downwards, a blue corner."""
+    x = np.linspace(0, 255, width)[None, :].repeat(height, 0)
+    y = np.linspace(0, 255, height)[:, None].repeat(width, 1)
+    blue = np.zeros((height, width))
+    blue[: height // 4, : width // 4] = 255
+    return np.stack([x, y, blue], axis=2).astype(np.uint8)
+
+
+def jpeg(width: int = 64, height: int = 48, quality: int = 90) -> bytes:
+    return _save(Image.fromarray(gradient(width, height)), "JPEG", quality=quality)
+
+
+# ---- bad files -------------------------------------------------------------------------------
+def empty() -> bytes:
+    return b""
+
+
+def text_renamed_jpg() -> bytes:
+    return b"Dear class,\nthis is a text file renamed to photo.jpg.\n" * 20
+
+
+def truncated_jpeg() -> bytes:
+    data = jpeg(400, 300)
+    return data[: len(data) // 3]
+
+
+def decompression_bomb() -> bytes:
+    """A valid PNG header claiming 30,000 × 30,000 pixels (900 MP) in a few hundred bytes."""
+    width = height = 30_000
+
+    def chunk(kind: bytes, body: bytes) -> bytes:
+        return (
+            struct.pack(">I", len(body)) + kind + body + struct.pack(">I", zlib.crc32(kind + body))
+        )
+
+    header = struct.pack(">IIBBBBB", width, height, 1, 0, 0, 0, 0)  # 1-bit grayscale
+    row = b"\x00" + b"\x00" * (width // 8 + 1)
+    body = zlib.compress(row * 64, 9)  # far fewer rows than claimed: never decoded anyway
+    return (
+        b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", header) + chunk(b"IDAT", body) + chunk(b"IEND", b"")
+    )
+
+
+def svg() -> bytes:
+    return (
+        b'<?xml version="1.0"?>\n<svg xmlns="http://www.w3.org/2000/svg" width="40" height="40">'
+        b'<circle cx="20" cy="20" r="15" fill="red"/></svg>'
+    )
+
+
+def random_bytes() -> bytes:
+    return np.random.default_rng(7).integers(0, 256, 5000, dtype=np.uint8).tobytes()
+
+
+BAD_FILES = [
+    ("empty.jpg", empty, "images.empty"),
+    ("notes.jpg", text_renamed_jpg, "images.not_an_image"),
+    ("truncated.jpg", truncated_jpeg, "images.corrupt"),
+    ("bomb.png", decompression_bomb, "images.too_many_pixels"),
+    ("drawing.svg", svg, "images.svg"),
+    ("random.png", random_bytes, "images.not_an_image"),
+]
+
+
+# ---- odd but valid files ---------------------------------------------------------------------
+def cmyk_jpeg() -> bytes:
+    return _save(Image.fromarray(gradient()).convert("CMYK"), "JPEG", quality=95)
+
+
+def png_16bit() -> bytes:
+    """16-bit grayscale whose values sit in a narrow high band (40,000 – 50,000)."""
+    values = np.linspace(40_000, 50_000, 64 * 48).reshape(48, 64).astype(np.uint16)
+    return _save(Image.fromarray(values), "PNG")
+
+
+def palette_png_with_transparency() -> bytes:
+    image = Image.fromarray(gradient()).convert("P", palette=Image.Palette.ADAPTIVE, colors=16)
+    index = image.getpixel((0, 47))
+    return _save(image, "PNG", transparency=index)
+
+
+def rgba_png() -> bytes:
+    rgba = np.zeros((48, 64, 4), np.uint8)
+    rgba[:, :32] = (255, 0, 0, 255)  # left half opaque red, right half fully transparent
+    return _save(Image.fromarray(rgba), "PNG")
+
+
+def animated_gif() -> bytes:
+    frames = [Image.new("RGB", (40, 30), colour) for colour in ((0, 0, 255), (255, 0, 0))]
+    return _save(frames[0], "GIF", save_all=True, append_images=frames[1:], duration=100, loop=0)
+
+
+def exif_rotated_jpeg() -> bytes:
+    """Stored sideways (48 wide × 64 high) with EXIF orientation 6: shown upright it is 64×48."""
+    upright = Image.fromarray(gradient(64, 48))
+    stored = upright.transpose(Image.Transpose.ROTATE_90)  # what a phone held sideways writes
+    exif = Image.Exif()
+    exif[0x0112] = 6
+    return _save(stored, "JPEG", quality=95, exif=exif.tobytes())
+
+
+def one_pixel() -> bytes:
+    return _save(Image.new("RGB", (1, 1), (10, 200, 30)), "PNG")
+
+
+def strip() -> bytes:
+    return _save(Image.fromarray(gradient(10_000, 8)), "PNG")
+
+
+@cache
+def photo_48mp() -> bytes:
+    """An 8000 × 6000 JPEG made from a real photo (scikit-image's coffee, CC0) scaled up."""
+    try:
+        from skimage import data
+
+        photo = data.coffee()
+    except ImportError:
+        photo = gradient(600, 400)
+    big = cv2.resize(photo, (8000, 6000), interpolation=cv2.INTER_CUBIC)
+    return _save(Image.fromarray(big), "JPEG", quality=85)
+
+
+def _upright(rgb: np.ndarray) -> None:
+    assert rgb.shape[:2] == (48, 64)
+    assert rgb[:12, :16, 2].mean() > 150  # the blue corner is top-left
+    assert rgb[24, 60, 0] > rgb[24, 4, 0] + 100  # red rises to the right
+
+
+def _spans_range(rgb: np.ndarray) -> None:
+    assert rgb.min() <= 5 and rgb.max() >= 250
+
+
+def _over_white(rgb: np.ndarray) -> None:
+    assert tuple(rgb[10, 5]) == (255, 0, 0)
+    assert tuple(rgb[10, 60]) == (255, 255, 255)
+
+
+def _first_frame(rgb: np.ndarray) -> None:
+    assert rgb[15, 20, 2] > 200 and rgb[15, 20, 0] < 50
+
+
+def _one_pixel(rgb: np.ndarray) -> None:
+    assert rgb.shape == (1, 1, 3)
+    assert abs(int(rgb[0, 0, 1]) - 200) < 3
+
+
+def _strip(rgb: np.ndarray) -> None:
+    height, width = rgb.shape[:2]
+    assert height >= 1 and width <= 2048
+    assert abs(width / height - 10_000 / 8) / (10_000 / 8) < 0.5
+
+
+def _cmyk(rgb: np.ndarray) -> None:
+    assert rgb.shape == (48, 64, 3)
+    assert rgb[24, 60, 0] > rgb[24, 4, 0] + 100
+
+
+def _palette(rgb: np.ndarray) -> None:
+    assert rgb.shape == (48, 64, 3)
+    assert tuple(rgb[47, 0]) == (255, 255, 255)
+
+
+def _big(rgb: np.ndarray) -> None:
+    assert max(rgb.shape[:2]) == 2048
+    assert abs(rgb.shape[1] / rgb.shape[0] - 8000 / 6000) < 0.01
+
+
+ODD_FILES = [
+    ("cmyk.jpg", cmyk_jpeg, _cmyk),
+    ("deep.png", png_16bit, _spans_range),
+    ("palette.png", palette_png_with_transparency, _palette),
+    ("transparent.png", rgba_png, _over_white),
+    ("animation.gif", animated_gif, _first_frame),
+    ("phone.jpg", exif_rotated_jpeg, _upright),
+    ("dot.png", one_pixel, _one_pixel),
+    ("strip.png", strip, _strip),
+    ("48mp.jpg", photo_48mp, _big),
+]
+
+
+# ---- a photo of a handwritten digit ----------------------------------------------------------
+def handwritten_digit_photo(digit: int, seed: int = 0, size: int = 480) -> bytes:
+    """A JPEG of `digit` written in dark ink on light paper: tilted, unevenly lit, noisy."""
+    rng = np.random.default_rng(seed * 10 + digit)
+    paper = np.full((size, size), 225, np.float32)
+    thickness = int(rng.integers(18, 26))
+    text = str(digit)
+    font = cv2.FONT_HERSHEY_SIMPLEX
+    scale = size / float(rng.uniform(32, 45))
+    (tw, th), _ = cv2.getTextSize(text, font, scale, thickness)
+    origin = ((size - tw) // 2, (size + th) // 2)
+    ink8 = np.zeros((size, size), np.uint8)
+    cv2.putText(ink8, text, origin, font, scale, 255, thickness, cv2.LINE_AA)
+    ink = ink8.astype(np.float32) / 255
+    tilt = cv2.getRotationMatrix2D((size / 2, size / 2), float(rng.uniform(-12, 12)), 1.0)
+    ink = cv2.warpAffine(ink, tilt, (size, size))
+    page = paper - ink * float(rng.uniform(150, 190))
+    light = np.linspace(float(rng.uniform(0.7, 0.85)), 1.05, size)[None, :]
+    page = page * light * np.linspace(1.0, float(rng.uniform(0.85, 1.0)), size)[:, None]
+    page = page + rng.normal(0, 6, page.shape)
+    rgb = np.clip(np.stack([page, page * 0.98, page * 0.94], axis=2), 0, 255).astype(np.uint8)
+    return _save(Image.fromarray(rgb), "JPEG", quality=85)
