@@ -16,7 +16,16 @@ import numpy as np
 
 from cnnviz.errors import ShapeError
 
-__all__ = ["ConvStep", "ShapeError", "conv2d", "conv2d_steps", "pad", "same_padding"]
+__all__ = [
+    "ConvStep",
+    "ShapeError",
+    "conv2d",
+    "conv2d_steps",
+    "filter_image",
+    "pad",
+    "same_padding",
+    "scale_for_display",
+]
 
 Padding = str | int
 
@@ -183,3 +192,36 @@ def conv2d_steps(
                 ConvStep(row, col, top, left, window, kernel, products, float(products.sum()))
             )
     return steps
+
+
+def filter_image(
+    image: np.ndarray,
+    kernel: np.ndarray,
+    stride: int = 1,
+    padding: Padding = "same",
+    dilation: int = 1,
+) -> np.ndarray:
+    """Apply a 2-D kernel to each channel of a photo separately: (H, W[, C]) -> (H', W'[, C])."""
+    image = np.asarray(image, dtype=np.float64)
+    if image.ndim == 2:
+        return conv2d(image, kernel, stride, padding, dilation)
+    channels = [
+        conv2d(image[:, :, c], kernel, stride, padding, dilation) for c in range(image.shape[2])
+    ]
+    return np.stack(channels, axis=2)
+
+
+def scale_for_display(values: np.ndarray, how: str = "clip") -> np.ndarray:
+    """A filtered image -> uint8 for the screen.
+
+    "clip": values outside 0–255 are cut off (right for blurs and sharpening);
+    "rescale": the lowest value becomes 0 and the highest 255 (shows every detail);
+    "abs": |value|, clipped (edges of both signs show as bright lines).
+    """
+    values = np.asarray(values, dtype=np.float64)
+    if how == "abs":
+        values = np.abs(values)
+    elif how == "rescale":
+        low, high = values.min(), values.max()
+        values = (values - low) / (high - low) * 255 if high > low else np.zeros_like(values)
+    return np.clip(np.round(values), 0, 255).astype(np.uint8)

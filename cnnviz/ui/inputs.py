@@ -1,0 +1,213 @@
+"""Input widgets shared by the lesson pages: pictures, kernels, stride/padding, step controls.
+
+Each widget takes a `key` prefix so two pages (or two uses on one page) keep separate state.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import streamlit as st
+
+from cnnviz import images
+from cnnviz.errors import ImageError, ShapeError
+from cnnviz.examples import EXAMPLES
+from cnnviz.kernels import KERNELS
+from cnnviz.ui import show_error, t
+
+SAMPLES = Path(__file__).resolve().parents[2] / "assets" / "samples"
+UPLOAD_TYPES = ["jpg", "jpeg", "png", "webp", "bmp", "gif", "tif", "tiff"]
+DISPLAY_SIDE = 512  # photos are filtered and shown at most this large
+
+
+@dataclass(frozen=True)
+class Picture:
+    """What the student chose to convolve: a small grid of numbers or a photo."""
+
+    values: np.ndarray  # (H, W) numbers for a grid; (H, W, 3) uint8 for a photo
+    is_photo: bool
+    example: str | None = None  # the worked example's name, when it is one
+
+
+def sample_names() -> list[str]:
+    return sorted(p.stem for p in SAMPLES.glob("*.jpg"))
+
+
+@st.cache_data(max_entries=16, show_spinner=False)
+def _sample(name: str) -> np.ndarray:
+    return images.load_image((SAMPLES / f"{name}.jpg").read_bytes(), max_side=DISPLAY_SIDE)
+
+
+@st.cache_data(max_entries=32, show_spinner=False)
+def _decode(data: bytes) -> np.ndarray:
+    return images.load_image(data, max_side=DISPLAY_SIDE)
+
+
+def upload_help() -> str:
+    return t("widgets.upload_help", limit=st.get_option("server.maxUploadSize"))
+
+
+def photo_upload(key: str) -> np.ndarray | None:
+    """A file uploader for photos; shows a clear message and returns None for a bad file."""
+    upload = st.file_uploader(
+        t("widgets.upload"), type=UPLOAD_TYPES, key=f"{key}_upload", help=upload_help()
+    )
+    if upload is None:
+        st.caption(upload_help())
+        return None
+    try:
+        return _decode(upload.getvalue())
+    except ImageError as error:
+        show_error(error)
+        return None
+
+
+def picture_picker(key: str, examples: bool = True) -> Picture | None:
+    """Choose a course example, a sample photo or an upload."""
+    sources = (["example"] if examples else []) + ["sample", "upload"]
+    source = st.radio(
+        t("widgets.source"),
+        sources,
+        format_func=lambda s: t(f"widgets.source_{s}"),
+        key=f"{key}_source",
+        horizontal=True,
+    )
+    if source == "example":
+        name = st.selectbox(
+            t("widgets.example"),
+            list(EXAMPLES),
+            format_func=lambda n: t(f"widgets.example_{n}"),
+            key=f"{key}_example",
+        )
+        return Picture(EXAMPLES[name].grid, False, name)
+    if source == "sample":
+        name = st.selectbox(
+            t("widgets.sample"),
+            sample_names(),
+            format_func=lambda n: t(f"widgets.sample_{n}"),
+            key=f"{key}_sample",
+        )
+        return Picture(_sample(name), True)
+    photo = photo_upload(key)
+    return None if photo is None else Picture(photo, True)
+
+
+def parse_grid(table: pd.DataFrame) -> np.ndarray:
+    """Cells of an edited grid -> floats; a blank or non-numeric cell raises ShapeError."""
+    values = table.apply(pd.to_numeric, errors="coerce").to_numpy(dtype=float)
+    if values.size == 0:
+        raise ShapeError("shape.kernel_empty")
+    if not np.all(np.isfinite(values)):
+        raise ShapeError("shape.kernel_not_finite")
+    return values
+
+
+def kernel_picker(key: str, example: str | None = None) -> np.ndarray:
+    """Choose a kernel from the gallery (or the worked example's own) or edit one as a grid.
+
+    Raises ShapeError for a custom grid with a blank or non-numeric cell.
+    """
+    options = (["example"] if example else []) + list(KERNELS) + ["custom"]
+    name = st.selectbox(
+        t("widgets.kernel"),
+        options,
+        format_func=lambda n: t("widgets.kernel_example") if n == "example" else t(f"kernels.{n}"),
+        key=f"{key}_kernel",
+    )
+    if name != "custom":
+        kernel = EXAMPLES[example].kernel if name == "example" else KERNELS[name]
+        st.dataframe(pd.DataFrame(np.round(kernel, 4)), hide_index=True, width="content")
+        return np.asarray(kernel, dtype=float)
+    size = st.select_slider(
+        t("widgets.kernel_size"), [1, 2, 3, 4, 5, 7], value=3, key=f"{key}_kernel_size"
+    )
+    start = pd.DataFrame(
+        np.zeros((size, size)), columns=[str(i) for i in range(size)], dtype="object"
+    )
+    start.iloc[size // 2, size // 2] = 1.0
+    st.caption(t("widgets.kernel_edit"))
+    edited = st.data_editor(start, hide_index=True, key=f"{key}_grid_{size}", num_rows="fixed")
+    return parse_grid(edited)
+
+
+def conv_settings(
+    key: str, defaults: tuple[int, str, int] = (1, "valid", 1)
+) -> tuple[int, str | int, int]:
+    """Stride, padding ("valid", "same" or a number of zeros) and dilation."""
+    stride_default, padding_default, dilation_default = defaults
+    stride = st.number_input(
+        t("widgets.stride"), min_value=1, max_value=8, value=stride_default, key=f"{key}_stride"
+    )
+    modes = ["valid", "same", "number"]
+    mode = st.radio(
+        t("widgets.padding"),
+        modes,
+        index=modes.index(padding_default),
+        format_func=lambda m: t(f"widgets.padding_{m}"),
+        key=f"{key}_padding",
+        horizontal=True,
+    )
+    padding: str | int = mode
+    if mode == "number":
+        padding = int(
+            st.number_input(
+                t("widgets.padding_amount"),
+                min_value=0,
+                max_value=10,
+                value=1,
+                key=f"{key}_padding_amount",
+            )
+        )
+    dilation = st.number_input(
+        t("widgets.dilation"),
+        min_value=1,
+        max_value=4,
+        value=dilation_default,
+        key=f"{key}_dilation",
+    )
+    return int(stride), padding, int(dilation)
+
+
+def step_controls(key: str, count: int) -> int:
+    """Previous / next buttons, a slider and a play switch over `count` steps; returns the step."""
+    state = f"{key}_step"
+    if st.session_state.get(state, 0) >= count:
+        st.session_state[state] = count - 1
+
+    def move(delta: int) -> None:
+        st.session_state[state] = (st.session_state.get(state, 0) + delta) % count
+
+    back, forward = st.columns(2)
+    back.button(
+        t("widgets.previous"),
+        on_click=move,
+        args=(-1,),
+        key=f"{key}_previous",
+        width="stretch",
+    )
+    forward.button(
+        t("widgets.next"), on_click=move, args=(1,), key=f"{key}_next", width="stretch"
+    )
+    if count > 1:
+        st.slider(t("widgets.step"), 0, count - 1, key=state)
+    else:
+        st.session_state[state] = 0
+    return st.session_state[state]
+
+
+PLAY_SECONDS = 0.8
+
+
+def play_interval(key: str) -> float | None:
+    """A play switch: the rerun interval for the stepping fragment while on, else None."""
+    playing = st.toggle(t("widgets.play"), key=f"{key}_playing")
+    return PLAY_SECONDS if playing else None
+
+
+def advance_if_playing(key: str, count: int) -> None:
+    """Called first in a page's stepping fragment: move one step on while play is on."""
+    if st.session_state.get(f"{key}_playing") and count > 1:
+        st.session_state[f"{key}_step"] = (st.session_state.get(f"{key}_step", 0) + 1) % count
