@@ -1,7 +1,123 @@
-"""Placeholder until the lesson lands."""
+"""Lesson 2 — padding and stride: how big is the output, and why."""
 
+import pandas as pd
 import streamlit as st
 
-from cnnviz.ui import t
+from cnnviz import params, plots, shapes
+from cnnviz.architectures import ARCHITECTURES
+from cnnviz.errors import CnnvizError
+from cnnviz.ui import show_error, t
 
-st.title(t("nav.home"))
+st.title(t("padding.title"))
+st.markdown(t("padding.intro"))
+
+single, chain = st.tabs([t("padding.tab_single"), t("padding.tab_chain")])
+with single:
+    controls, result = st.columns([1, 3], gap="large")
+    with controls:
+        size = st.number_input(t("padding.input_size"), 1, 64, 7, key="pad_size")
+        kernel = st.number_input(t("padding.kernel_size"), 1, 15, 3, key="pad_kernel")
+        modes = ["number", "valid", "same"]
+        mode = st.radio(
+            t("widgets.padding"),
+            modes,
+            format_func=lambda m: t(f"widgets.padding_{m}"),
+            key="pad_mode",
+            horizontal=True,
+        )
+        padding = (
+            int(st.number_input(t("widgets.padding_amount"), 0, 10, 0, key="pad_amount"))
+            if mode == "number"
+            else mode
+        )
+        stride = st.number_input(t("widgets.stride"), 1, 8, 1, key="pad_stride")
+        dilation = st.number_input(t("widgets.dilation"), 1, 4, 1, key="pad_dilation")
+    with result:
+        try:
+            explained = shapes.explain_conv_output(size, kernel, stride, padding, dilation)
+        except CnnvizError as error:
+            show_error(error)
+            explained = None
+    if explained is not None:
+        with result:
+            st.metric(t("padding.output"), f"{explained.size} × {explained.size}")
+            st.latex(
+                explained.formula.replace("⌊", r"\lfloor ")
+                .replace("⌋", r"\rfloor ")
+                .replace("⌈", r"\lceil ")
+                .replace("⌉", r"\rceil ")
+                .replace("−", "-")
+            )
+            st.markdown(t("padding.numbers", numbers=explained.numbers))
+            if dilation > 1:
+                st.markdown(
+                    t(
+                        "padding.dilated",
+                        kernel=kernel,
+                        dilation=dilation,
+                        effective=explained.effective_kernel,
+                    )
+                )
+            if explained.fits_evenly:
+                st.success(t("padding.fits"))
+            else:
+                st.warning(
+                    t(
+                        "padding.not_fits",
+                        exact=f"{explained.exact:.2f}",
+                        size=explained.size,
+                        dropped=explained.dropped,
+                    )
+                )
+            positions = explained.size * explained.size
+            position = (
+                st.slider(t("padding.position"), 1, positions, 1, key="pad_position")
+                if positions > 1
+                else 1
+            )
+            figure = plots.padding_grid_figure(
+                size,
+                kernel,
+                stride,
+                (explained.pad_before, explained.pad_after),
+                dilation,
+                position - 1,
+                explained.size,
+            )
+            st.plotly_chart(figure, key="pad_figure")
+            st.caption(t("padding.legend"))
+            keras_modes = pd.DataFrame(
+                [
+                    {
+                        t("padding.mode"): name,
+                        t("padding.rule"): rule,
+                        t("padding.output"): shapes.conv_output_size(
+                            size, kernel, stride, name, dilation
+                        )
+                        if name == "same" or explained.effective_kernel <= size
+                        else "—",
+                    }
+                    for name, rule in (("valid", "⌈(I − K + 1) / S⌉"), ("same", "⌈I / S⌉"))
+                ]
+            )
+            st.markdown(t("padding.keras"))
+            st.dataframe(keras_modes, hide_index=True)
+
+with chain:
+    name = st.selectbox(
+        t("padding.model"),
+        list(ARCHITECTURES),
+        format_func=lambda n: t(f"models.name.{n}"),
+        key="pad_model",
+    )
+    summary = params.summarize(ARCHITECTURES[name])
+    st.markdown(t("padding.chain_intro", shape=" × ".join(map(str, summary.input_shape))))
+    rows = [
+        {
+            t("padding.layer"): row.name,
+            t("padding.kind"): row.kind,
+            t("padding.output_shape"): " × ".join(map(str, row.output_shape)),
+        }
+        for row in summary.rows
+    ]
+    st.dataframe(pd.DataFrame(rows), hide_index=True, height=min(38 * len(rows) + 40, 800))
