@@ -231,3 +231,49 @@ ARCHITECTURES: dict[str, Architecture] = {
 def get(name: str) -> Architecture:
     """Return the course model called `name` (one of `ARCHITECTURES`)."""
     return ARCHITECTURES[name]
+
+
+# The columns of a layer table a student edits; each row is one layer, blank cells are unset.
+TABLE_COLUMNS = (
+    "type",
+    "filters",
+    "units",
+    "kernel_size",
+    "strides",
+    "padding",
+    "pool_size",
+    "rate",
+    "activation",
+)
+_WHOLE_NUMBERS = {"filters", "units", "kernel_size", "strides", "pool_size"}
+
+
+def table_rows(layers: tuple[dict, ...] | list[dict]) -> list[dict]:
+    """Layer specs -> rows with every column of TABLE_COLUMNS (None where a layer has no value)."""
+    return [{column: layer.get(column) for column in TABLE_COLUMNS} for layer in layers]
+
+
+def _blank(value: object) -> bool:
+    return value is None or value == "" or (isinstance(value, float) and value != value)
+
+
+def layers_from_table(rows: list[dict]) -> list[dict]:
+    """Rows of an edited layer table -> layer specs; blank cells and rows without a type dropped.
+
+    Whole-number columns typed as 32.0 become 32; anything else is passed on as typed and
+    checked by cnnviz.params.summarize (never evaluated).
+    """
+    layers = []
+    for row in rows:
+        if _blank(row.get("type")):
+            continue
+        layer = {"type": str(row["type"])}
+        for column in TABLE_COLUMNS[1:]:
+            value = row.get(column)
+            if _blank(value):
+                continue
+            if column in _WHOLE_NUMBERS and isinstance(value, float) and value.is_integer():
+                value = int(value)
+            layer[column] = value
+        layers.append(layer)
+    return layers

@@ -15,7 +15,7 @@ from cnnviz.architectures import LAYER_TYPES, Architecture
 from cnnviz.errors import ShapeError
 from cnnviz.shapes import conv_output_size, pool_output_size
 
-__all__ = ["LayerRow", "Summary", "summarize"]
+__all__ = ["DenseComparison", "LayerRow", "Summary", "dense_comparison", "summarize"]
 
 
 @dataclass(frozen=True)
@@ -205,4 +205,32 @@ def summarize(
         trainable + non_trainable,
         trainable,
         non_trainable,
+    )
+
+
+@dataclass(frozen=True)
+class DenseComparison:
+    """The first convolution against a Dense layer making the same number of outputs."""
+
+    inputs: int  # H·W·C values going in
+    outputs: int  # H'·W'·F values coming out
+    conv_params: int
+    dense_params: int
+    dense_formula: str
+
+
+def dense_comparison(summary: Summary) -> DenseComparison | None:
+    """Parameters a Dense layer would need to map the input to the first convolution's output.
+
+    Dense: outputs·(inputs + 1) against Conv2D: filters·(kh·kw·C + 1): the convolution shares
+    its few weights across every position. None when the model has no convolution.
+    """
+    convs = [row for row in summary.rows if row.kind == "Conv2D"]
+    if not convs or summary.rows[0].kind != "Conv2D":
+        return None
+    first = convs[0]
+    inputs, outputs = math.prod(summary.input_shape), math.prod(first.output_shape)
+    dense = outputs * (inputs + 1)
+    return DenseComparison(
+        inputs, outputs, first.params, dense, f"{outputs:,}·({inputs:,} + 1) = {dense:,}"
     )

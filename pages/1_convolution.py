@@ -74,14 +74,7 @@ with result:
         )
         st.caption(t(f"conv.scaled_{how}", low=f"{low:.1f}", high=f"{high:.1f}"))
         st.subheader(t("conv.crop_title"))
-        gray = images.to_gray(picture.values)
-        top = st.slider(
-            t("conv.crop_row"), 0, gray.shape[0] - CROP, gray.shape[0] // 2, key="conv_crop_row"
-        )
-        left = st.slider(
-            t("conv.crop_col"), 0, gray.shape[1] - CROP, gray.shape[1] // 2, key="conv_crop_col"
-        )
-        grid = gray[top : top + CROP, left : left + CROP]
+        grid = inputs.crop_picker("conv", picture.values, CROP)
     elif picture.example:
         st.caption(t(f"conv.about_{picture.example}"))
 

@@ -1,7 +1,184 @@
-"""Placeholder until the lesson lands."""
+"""Lesson 3 — pooling, and where a model's parameters sit."""
 
+import numpy as np
 import streamlit as st
 
-from cnnviz.ui import t
+from cnnviz import architectures, conv, params, plots, pooling
+from cnnviz.errors import CnnvizError
+from cnnviz.ui import inputs, show_error, t, tables
 
-st.title(t("nav.home"))
+CROP = 8
+
+st.title(t("pooling.title"))
+pool_tab, params_tab = st.tabs([t("pooling.tab_pool"), t("pooling.tab_params")])
+
+with pool_tab:
+    st.markdown(t("pooling.intro"))
+    controls, result = st.columns([1, 3], gap="large")
+    with controls:
+        picture = inputs.picture_picker("pool")
+        mode = st.radio(
+            t("pooling.mode"),
+            ["max", "avg"],
+            format_func=lambda m: t(f"pooling.mode_{m}"),
+            key="pool_mode",
+            horizontal=True,
+        )
+        size = st.number_input(t("pooling.size"), 1, 6, 2, key="pool_size")
+        stride = st.number_input(t("pooling.stride"), 1, 6, int(size), key="pool_stride")
+        padding = inputs.valid_or_same("pool")
+    with result:
+        if picture is None:
+            st.info(t("conv.choose_input"))
+        else:
+            grid = picture.values
+            if picture.is_photo:
+                try:
+                    pooled = pooling.pool2d(picture.values, size, stride, mode, padding)
+                except CnnvizError as error:
+                    show_error(error)
+                    pooled = None
+                if pooled is not None:
+                    before, after = st.columns(2)
+                    before.image(
+                        picture.values,
+                        caption=t("pooling.before", shape="×".join(map(str, picture.values.shape))),
+                        width="stretch",
+                    )
+                    after.image(
+                        np.clip(pooled, 0, 255).astype(np.uint8),
+                        caption=t("pooling.after", shape="×".join(map(str, pooled.shape))),
+                        width="stretch",
+                    )
+                    means = pooling.global_average_pool(picture.values)
+                    st.markdown(
+                        t(
+                            "pooling.gap_photo",
+                            red=f"{means[0]:.1f}",
+                            green=f"{means[1]:.1f}",
+                            blue=f"{means[2]:.1f}",
+                        )
+                    )
+                grid = inputs.crop_picker("pool", picture.values, CROP)
+            try:
+                steps = pooling.pool2d_steps(grid, size, stride, mode, padding)
+                output = pooling.pool2d(grid, size, stride, mode, padding)
+            except CnnvizError as error:
+                show_error(error)
+                steps = []
+            if steps:
+                pads = (
+                    (
+                        conv.same_padding(grid.shape[0], size, stride)[0],
+                        conv.same_padding(grid.shape[1], size, stride)[0],
+                    )
+                    if padding == "same"
+                    else (0, 0)
+                )
+                st.markdown(
+                    t(
+                        "pooling.sizes",
+                        input="×".join(map(str, grid.shape)),
+                        output="×".join(map(str, output.shape)),
+                    )
+                )
+                interval = inputs.play_interval("pool")
+
+                @st.fragment(run_every=interval)
+                def stepper() -> None:
+                    inputs.advance_if_playing("pool", len(steps))
+                    index = inputs.step_controls("pool", len(steps))
+                    step = steps[index]
+                    figure = plots.pool_step_figure(
+                        grid,
+                        step,
+                        output,
+                        index + 1,
+                        size,
+                        pads,
+                        (t("conv.input_grid"), t("pooling.output_grid")),
+                    )
+                    st.plotly_chart(figure, key="pool_figure")
+                    st.markdown(
+                        t(
+                            f"pooling.step_{mode}",
+                            value=f"{step.value:.4g}",
+                            row=step.row,
+                            col=step.col,
+                        )
+                    )
+
+                stepper()
+                st.markdown(
+                    t(
+                        "pooling.gap_grid",
+                        value=f"{float(pooling.global_average_pool(grid)):.4g}",
+                        shape="×".join(map(str, grid.shape)),
+                    )
+                )
+
+with params_tab:
+    st.markdown(t("pooling.params_intro"))
+    names = list(architectures.ARCHITECTURES)
+    choice = st.selectbox(
+        t("padding.model"),
+        [*names, "custom"],
+        format_func=lambda n: t("pooling.custom") if n == "custom" else t(f"models.name.{n}"),
+        key="params_model",
+    )
+    if choice == "custom":
+        shape_columns = st.columns(3)
+        input_shape = tuple(
+            int(
+                column.number_input(t(f"pooling.input_{axis}"), 1, 512, value, key=f"params_{axis}")
+            )
+            for column, axis, value in zip(
+                shape_columns, ("height", "width", "channels"), (28, 28, 1), strict=True
+            )
+        )
+        layers = inputs.layer_table_editor(
+            "params", architectures.ARCHITECTURES["mnist_cnn"].layers
+        )
+    else:
+        arch = architectures.ARCHITECTURES[choice]
+        input_shape, layers = arch.input_shape, list(arch.layers)
+    try:
+        summary = params.summarize(layers, input_shape)
+    except CnnvizError as error:
+        show_error(error)
+        summary = None
+    if summary is not None:
+        totals = st.columns(3)
+        totals[0].metric(t("pooling.total"), f"{summary.total:,}")
+        totals[1].metric(t("pooling.trainable"), f"{summary.trainable:,}")
+        totals[2].metric(t("pooling.non_trainable"), f"{summary.non_trainable:,}")
+        table = tables.layer_table(summary)
+        st.dataframe(
+            table, hide_index=True, width="stretch", height=tables.table_height(len(table))
+        )
+        st.plotly_chart(
+            plots.params_bar_figure(
+                [r.name for r in summary.rows if r.params],
+                [r.params for r in summary.rows if r.params],
+                t("pooling.where"),
+            ),
+            key="params_figure",
+        )
+        comparison = params.dense_comparison(summary)
+        if comparison is not None:
+            st.markdown(
+                t(
+                    "pooling.dense_vs_conv",
+                    inputs=f"{comparison.inputs:,}",
+                    outputs=f"{comparison.outputs:,}",
+                    conv=f"{comparison.conv_params:,}",
+                    formula=comparison.dense_formula,
+                    ratio=f"{comparison.dense_params / comparison.conv_params:,.0f}",
+                )
+            )
+        mlp = params.summarize(
+            architectures.ARCHITECTURES["mlp"].layers,
+            input_shape,
+            num_classes=summary.output_shape[-1],
+        )
+        st.markdown(t("pooling.mlp_compare", total=f"{mlp.total:,}", first=mlp.rows[1].formula))

@@ -13,6 +13,7 @@ import pandas as pd
 import streamlit as st
 
 from cnnviz import images
+from cnnviz.architectures import LAYER_TYPES, TABLE_COLUMNS, layers_from_table, table_rows
 from cnnviz.errors import ImageError, ShapeError
 from cnnviz.examples import EXAMPLES
 from cnnviz.kernels import KERNELS
@@ -188,9 +189,7 @@ def step_controls(key: str, count: int) -> int:
         key=f"{key}_previous",
         width="stretch",
     )
-    forward.button(
-        t("widgets.next"), on_click=move, args=(1,), key=f"{key}_next", width="stretch"
-    )
+    forward.button(t("widgets.next"), on_click=move, args=(1,), key=f"{key}_next", width="stretch")
     if count > 1:
         st.slider(t("widgets.step"), 0, count - 1, key=state)
     else:
@@ -211,3 +210,64 @@ def advance_if_playing(key: str, count: int) -> None:
     """Called first in a page's stepping fragment: move one step on while play is on."""
     if st.session_state.get(f"{key}_playing") and count > 1:
         st.session_state[f"{key}_step"] = (st.session_state.get(f"{key}_step", 0) + 1) % count
+
+
+def layer_table_editor(key: str, start: tuple[dict, ...] | list[dict]) -> list[dict]:
+    """An editable table of layers (add, delete, change rows) -> layer specs (not yet checked)."""
+    table = pd.DataFrame(table_rows(start), columns=list(TABLE_COLUMNS))
+    config = {
+        "type": st.column_config.SelectboxColumn(
+            t("widgets.layer_type"), options=list(LAYER_TYPES), required=True
+        ),
+        "padding": st.column_config.SelectboxColumn("padding", options=["valid", "same"]),
+        "activation": st.column_config.SelectboxColumn(
+            "activation", options=["relu", "softmax", "sigmoid", "tanh", "linear"]
+        ),
+        **{
+            name: st.column_config.NumberColumn(name, min_value=0, step=1)
+            for name in ("filters", "units", "kernel_size", "strides", "pool_size")
+        },
+        "rate": st.column_config.NumberColumn("rate", min_value=0.0, max_value=0.99, step=0.05),
+    }
+    edited = st.data_editor(
+        table,
+        column_config=config,
+        num_rows="dynamic",
+        hide_index=True,
+        key=f"{key}_layers",
+        width="stretch",
+    )
+    return layers_from_table(edited.to_dict("records"))
+
+
+def crop_picker(key: str, photo: np.ndarray, size: int) -> np.ndarray:
+    """Sliders choosing a size×size grayscale patch of `photo` to step through, as floats."""
+    gray = images.to_gray(photo)
+    size = min(size, *gray.shape[:2])
+    top = st.slider(
+        t("conv.crop_row"),
+        0,
+        gray.shape[0] - size,
+        (gray.shape[0] - size) // 2,
+        key=f"{key}_crop_row",
+    )
+    left = st.slider(
+        t("conv.crop_col"),
+        0,
+        gray.shape[1] - size,
+        (gray.shape[1] - size) // 2,
+        key=f"{key}_crop_col",
+    )
+    return gray[top : top + size, left : left + size].astype(float)
+
+
+def valid_or_same(key: str) -> str:
+    """Keras's two padding modes, as a radio."""
+    modes = ["valid", "same"]
+    return st.radio(
+        t("widgets.padding"),
+        modes,
+        format_func=lambda m: t(f"widgets.padding_{m}"),
+        key=f"{key}_padding",
+        horizontal=True,
+    )
