@@ -2,7 +2,9 @@
 
 import streamlit as st
 
-from cnnviz.ui import t
+from cnnviz.ui import start_page, t
+
+start_page()
 
 st.title(t("app.title"))
 st.markdown(t("app.intro"))

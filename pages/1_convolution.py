@@ -6,7 +6,9 @@ import streamlit as st
 from cnnviz import conv, images, plots
 from cnnviz.errors import CnnvizError
 from cnnviz.examples import EXAMPLES
-from cnnviz.ui import inputs, show_error, t
+from cnnviz.ui import inputs, show_error, start_page, t
+
+start_page()
 
 CROP = 10  # the photo's step-through runs on a CROP×CROP grayscale patch
 

@@ -6,7 +6,9 @@ import streamlit as st
 from cnnviz import params, plots, shapes
 from cnnviz.architectures import ARCHITECTURES
 from cnnviz.errors import CnnvizError
-from cnnviz.ui import show_error, t
+from cnnviz.ui import show_error, start_page, t
+
+start_page()
 
 st.title(t("padding.title"))
 st.markdown(t("padding.intro"))

@@ -5,7 +5,9 @@ import streamlit as st
 
 from cnnviz import architectures, conv, params, plots, pooling
 from cnnviz.errors import CnnvizError
-from cnnviz.ui import inputs, show_error, t, tables
+from cnnviz.ui import inputs, show_error, start_page, t, tables
+
+start_page()
 
 CROP = 8
 

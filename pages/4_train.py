@@ -2,6 +2,8 @@
 
 import streamlit as st
 
-from cnnviz.ui import t
+from cnnviz.ui import start_page, t
+
+start_page()
 
 st.title(t("nav.home"))

@@ -39,6 +39,21 @@ def language_selector() -> None:
     )
 
 
+def start_page() -> None:
+    """Make sure this page runs inside app.py's navigation; call first on every page.
+
+    With a `pages/` folder beside app.py, Streamlit starts in its older multipage mode: if the
+    first visitor after start-up opens a page by its URL, that page runs on its own, without
+    app.py's navigation, layout and language switch, and other pages then show "Page not
+    found". Leaving that mode and rerunning makes app.py run and open the same page.
+    """
+    from streamlit.runtime.pages_manager import PagesManager
+
+    if PagesManager.uses_pages_directory:
+        PagesManager.uses_pages_directory = False
+        st.rerun()
+
+
 def show_error(error: CnnvizError) -> None:
     """Show a student-caused error as a message in the page, never as a traceback."""
     st.error(t(error.key, **error.values), icon="⚠️")

@@ -2,14 +2,40 @@
 
 import pytest
 
-from tests.e2e.conftest import screenshot, wait_idle
+from tests.e2e.conftest import free_port, screenshot, start_server, wait_idle
 
 PAGES = ["home", "convolution", "padding", "pooling", "train", "features", "rotation"]
+TITLES = ["Home", "Convolution", "Padding & stride", "Pooling & parameters"]
 
 
 def assert_clean(page) -> None:
+    page.locator('[data-testid="stSidebar"]').get_by_text("Language / 언어").wait_for(timeout=10_000)
     assert page.locator('[data-testid="stException"]').count() == 0
     assert page.get_by_text("Page not found").count() == 0
+    sidebar = page.locator('[data-testid="stSidebar"]').inner_text()
+    for title in TITLES:  # app.py's navigation, not Streamlit's list of files
+        assert title in sidebar
+    assert "Language / 언어" in sidebar
+
+
+def test_a_page_opened_by_url_first_after_start_up_runs_inside_the_app(browser):
+    """The first visitor of a fresh server opens a lesson by its URL (a link the teacher shared)."""
+    port = free_port()
+    server = start_server(port)
+    try:
+        page = browser.new_page(viewport={"width": 1400, "height": 1000})
+        page.goto(f"http://127.0.0.1:{port}/padding")
+        wait_idle(page)
+        page.wait_for_timeout(500)
+        assert_clean(page)
+        assert page.locator("h1").first.inner_text() == "Padding & stride"
+        page.goto(f"http://127.0.0.1:{port}/pooling")
+        wait_idle(page)
+        assert_clean(page)
+        page.close()
+    finally:
+        server.terminate()
+        server.wait(timeout=20)
 
 
 @pytest.mark.parametrize("url_path", PAGES)
