@@ -6,7 +6,7 @@ import streamlit as st
 from cnnviz import conv, images, plots
 from cnnviz.errors import CnnvizError
 from cnnviz.examples import EXAMPLES
-from cnnviz.ui import inputs, show_error, start_page, t
+from cnnviz.ui import choice, inputs, show_error, start_page, t
 
 start_page()
 
@@ -42,14 +42,14 @@ def filtered(
 grid = picture.values
 with result:
     if picture.is_photo:
-        colour = st.radio(
+        colour = choice(
             t("conv.channels"),
             [True, False],
             format_func=lambda c: t("conv.per_channel") if c else t("conv.grayscale"),
             key="conv_colour",
             horizontal=True,
         )
-        how = st.radio(
+        how = choice(
             t("conv.scaling"),
             ["clip", "rescale", "abs"],
             format_func=lambda h: t(f"conv.scaling_{h}"),
@@ -104,7 +104,7 @@ with result:
             padded, pads, kernel, step, output_grid, index + 1, dilation, titles
         )
         st.plotly_chart(figure, width="stretch", key="conv_figure")
-        st.markdown(t("conv.step", number=index + 1, count=len(steps), row=step.row, col=step.col))
+        st.markdown(t("conv.step", index=index, last=len(steps) - 1, row=step.row, col=step.col))
         st.code(step.expression, language=None, wrap_lines=True)
 
     stepper()

@@ -6,7 +6,7 @@ import streamlit as st
 from cnnviz import params, plots, shapes
 from cnnviz.architectures import ARCHITECTURES
 from cnnviz.errors import CnnvizError
-from cnnviz.ui import show_error, start_page, t
+from cnnviz.ui import choice, show_error, start_page, t
 
 start_page()
 
@@ -20,7 +20,7 @@ with single:
         size = st.number_input(t("padding.input_size"), 1, 64, 7, key="pad_size")
         kernel = st.number_input(t("padding.kernel_size"), 1, 15, 3, key="pad_kernel")
         modes = ["number", "valid", "same"]
-        mode = st.radio(
+        mode = choice(
             t("widgets.padding"),
             modes,
             format_func=lambda m: t(f"widgets.padding_{m}"),
@@ -106,9 +106,10 @@ with single:
             st.dataframe(keras_modes, hide_index=True)
 
 with chain:
-    name = st.selectbox(
+    name = choice(
         t("padding.model"),
         list(ARCHITECTURES),
+        widget="selectbox",
         format_func=lambda n: t(f"models.name.{n}"),
         key="pad_model",
     )

@@ -5,7 +5,7 @@ import streamlit as st
 
 from cnnviz import architectures, conv, params, plots, pooling
 from cnnviz.errors import CnnvizError
-from cnnviz.ui import inputs, show_error, start_page, t, tables
+from cnnviz.ui import choice, inputs, show_error, start_page, t, tables
 
 start_page()
 
@@ -19,7 +19,7 @@ with pool_tab:
     controls, result = st.columns([1, 3], gap="large")
     with controls:
         picture = inputs.picture_picker("pool")
-        mode = st.radio(
+        mode = choice(
             t("pooling.mode"),
             ["max", "avg"],
             format_func=lambda m: t(f"pooling.mode_{m}"),
@@ -122,13 +122,14 @@ with pool_tab:
 with params_tab:
     st.markdown(t("pooling.params_intro"))
     names = list(architectures.ARCHITECTURES)
-    choice = st.selectbox(
+    model_name = choice(
         t("padding.model"),
         [*names, "custom"],
+        widget="selectbox",
         format_func=lambda n: t("pooling.custom") if n == "custom" else t(f"models.name.{n}"),
         key="params_model",
     )
-    if choice == "custom":
+    if model_name == "custom":
         shape_columns = st.columns(3)
         input_shape = tuple(
             int(
@@ -142,7 +143,7 @@ with params_tab:
             "params", architectures.ARCHITECTURES["mnist_cnn"].layers
         )
     else:
-        arch = architectures.ARCHITECTURES[choice]
+        arch = architectures.ARCHITECTURES[model_name]
         input_shape, layers = arch.input_shape, list(arch.layers)
     try:
         summary = params.summarize(layers, input_shape)

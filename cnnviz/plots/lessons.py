@@ -35,11 +35,14 @@ def _label(value: float) -> str:
     return str(int(value)) if float(value).is_integer() else f"{value:.2f}"
 
 
-def _heatmap(values: np.ndarray, colorscale: str = "Blues", text: bool = True) -> go.Heatmap:
+def _heatmap(
+    values: np.ndarray, colorscale: str = "Blues", text: bool = True, centre: float | None = None
+) -> go.Heatmap:
     values = np.asarray(values, dtype=float)
     labels = [[_label(v) for v in row] for row in values] if text else None
     return go.Heatmap(
         z=values,
+        zmid=centre,
         text=labels,
         texttemplate="%{text}" if text else None,
         textfont={"size": 15},
@@ -66,8 +69,17 @@ def _box(row: float, col: float, height: float, width: float, colour: str, **whe
 def _grid_axes(fig: go.Figure, rows: int = 1, cols: int = 1) -> None:
     for r in range(1, rows + 1):
         for c in range(1, cols + 1):
-            fig.update_yaxes(autorange="reversed", scaleanchor=None, showgrid=False, row=r, col=c)
-            fig.update_xaxes(showgrid=False, side="top", row=r, col=c)
+            fig.update_yaxes(
+                autorange="reversed",
+                showgrid=False,
+                zeroline=False,
+                showticklabels=False,
+                row=r,
+                col=c,
+            )
+            fig.update_xaxes(showgrid=False, zeroline=False, showticklabels=False, row=r, col=c)
+    # cells not computed yet (NaN) show this background: an empty grid of the output's size
+    fig.update_layout(plot_bgcolor="#eeeeee")
 
 
 def grid_figure(values: np.ndarray, title: str = "", colorscale: str = "Blues") -> go.Figure:
@@ -107,7 +119,7 @@ def conv_step_figure(
         horizontal_spacing=0.05,
     )
     fig.add_trace(_heatmap(padded, "Blues", text=padded.size <= 900), row=1, col=1)
-    fig.add_trace(_heatmap(kernel, "RdBu", text=True), row=1, col=2)
+    fig.add_trace(_heatmap(kernel, "RdBu", text=True, centre=0.0), row=1, col=2)
     fig.add_trace(_heatmap(out, "Oranges", text=out.size <= 900), row=1, col=3)
     top, bottom, left, right = pads
     height, width = padded.shape

@@ -54,6 +54,32 @@ def start_page() -> None:
         st.rerun()
 
 
+def choice(
+    label: str,
+    options: list,
+    key: str,
+    format_func=str,
+    widget: str = "radio",
+    index: int = 0,
+    **kwargs,
+):
+    """A radio (or selectbox, `widget="selectbox"`) whose option labels are translated.
+
+    Streamlit keeps such a widget's value as its label, so a label in the old language matches
+    nothing after a switch. The widget's key therefore carries the language, and the raw option
+    last chosen is kept under `key` to preselect it in the other language.
+    """
+    remembered = st.session_state.get(key)
+    if remembered in options:
+        index = options.index(remembered)
+    make = st.radio if widget == "radio" else st.selectbox
+    value = make(
+        label, options, index=index, format_func=format_func, key=f"{key}@{lang()}", **kwargs
+    )
+    st.session_state[key] = value
+    return value
+
+
 def show_error(error: CnnvizError) -> None:
     """Show a student-caused error as a message in the page, never as a traceback."""
     st.error(t(error.key, **error.values), icon="⚠️")

@@ -17,7 +17,7 @@ from cnnviz.architectures import LAYER_TYPES, TABLE_COLUMNS, layers_from_table, 
 from cnnviz.errors import ImageError, ShapeError
 from cnnviz.examples import EXAMPLES
 from cnnviz.kernels import KERNELS
-from cnnviz.ui import show_error, t
+from cnnviz.ui import choice, show_error, t
 
 SAMPLES = Path(__file__).resolve().parents[2] / "assets" / "samples"
 UPLOAD_TYPES = ["jpg", "jpeg", "png", "webp", "bmp", "gif", "tif", "tiff"]
@@ -69,7 +69,7 @@ def photo_upload(key: str) -> np.ndarray | None:
 def picture_picker(key: str, examples: bool = True) -> Picture | None:
     """Choose a course example, a sample photo or an upload."""
     sources = (["example"] if examples else []) + ["sample", "upload"]
-    source = st.radio(
+    source = choice(
         t("widgets.source"),
         sources,
         format_func=lambda s: t(f"widgets.source_{s}"),
@@ -77,17 +77,19 @@ def picture_picker(key: str, examples: bool = True) -> Picture | None:
         horizontal=True,
     )
     if source == "example":
-        name = st.selectbox(
+        name = choice(
             t("widgets.example"),
             list(EXAMPLES),
+            widget="selectbox",
             format_func=lambda n: t(f"widgets.example_{n}"),
             key=f"{key}_example",
         )
         return Picture(EXAMPLES[name].grid, False, name)
     if source == "sample":
-        name = st.selectbox(
+        name = choice(
             t("widgets.sample"),
             sample_names(),
+            widget="selectbox",
             format_func=lambda n: t(f"widgets.sample_{n}"),
             key=f"{key}_sample",
         )
@@ -112,9 +114,10 @@ def kernel_picker(key: str, example: str | None = None) -> np.ndarray:
     Raises ShapeError for a custom grid with a blank or non-numeric cell.
     """
     options = (["example"] if example else []) + list(KERNELS) + ["custom"]
-    name = st.selectbox(
+    name = choice(
         t("widgets.kernel"),
         options,
+        widget="selectbox",
         format_func=lambda n: t("widgets.kernel_example") if n == "example" else t(f"kernels.{n}"),
         key=f"{key}_kernel",
     )
@@ -143,7 +146,7 @@ def conv_settings(
         t("widgets.stride"), min_value=1, max_value=8, value=stride_default, key=f"{key}_stride"
     )
     modes = ["valid", "same", "number"]
-    mode = st.radio(
+    mode = choice(
         t("widgets.padding"),
         modes,
         index=modes.index(padding_default),
@@ -191,7 +194,14 @@ def step_controls(key: str, count: int) -> int:
     )
     forward.button(t("widgets.next"), on_click=move, args=(1,), key=f"{key}_next", width="stretch")
     if count > 1:
-        st.slider(t("widgets.step"), 0, count - 1, key=state)
+        st.slider(
+            t("widgets.step"),
+            0,
+            count - 1,
+            key=state,
+            format="%d",
+            help=t("widgets.step_help", count=count),
+        )
     else:
         st.session_state[state] = 0
     return st.session_state[state]
@@ -264,7 +274,7 @@ def crop_picker(key: str, photo: np.ndarray, size: int) -> np.ndarray:
 def valid_or_same(key: str) -> str:
     """Keras's two padding modes, as a radio."""
     modes = ["valid", "same"]
-    return st.radio(
+    return choice(
         t("widgets.padding"),
         modes,
         format_func=lambda m: t(f"widgets.padding_{m}"),
