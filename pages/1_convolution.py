@@ -6,7 +6,7 @@ import streamlit as st
 from cnnviz import conv, images, plots
 from cnnviz.errors import CnnvizError
 from cnnviz.examples import EXAMPLES
-from cnnviz.ui import choice, inputs, show_error, start_page, t
+from cnnviz.ui import choice, inputs, set_choice, show_error, start_page, t
 
 start_page()
 
@@ -26,8 +26,10 @@ with controls:
     except CnnvizError as error:
         show_error(error)
         st.stop()
-    default_padding = EXAMPLES[picture.example].padding if picture.example else "valid"
-    stride, padding, dilation = inputs.conv_settings("conv", (1, default_padding, 1))
+    if picture.example and st.session_state.get("conv_example_shown") != picture.example:
+        st.session_state["conv_example_shown"] = picture.example  # use the notes' padding
+        set_choice("conv_padding", EXAMPLES[picture.example].padding)
+    stride, padding, dilation = inputs.conv_settings("conv")
 
 
 @st.cache_data(max_entries=32, show_spinner=False)

@@ -67,17 +67,24 @@ def choice(
 
     Streamlit keeps such a widget's value as its label, so a label in the old language matches
     nothing after a switch. The widget's key therefore carries the language, and the raw option
-    last chosen is kept under `key` to preselect it in the other language.
+    last chosen is kept under `key` to preselect it in the other language (see `set_choice`).
     """
-    remembered = st.session_state.get(key)
-    if remembered in options:
-        index = options.index(remembered)
+    widget_key = f"{key}@{lang()}"
+    if st.session_state.get(widget_key) not in options:
+        remembered = st.session_state.get(key)
+        st.session_state[widget_key] = remembered if remembered in options else options[index]
+    # labels fixed now, in this run's language (a later call must not look the language up again)
+    labels = {option: format_func(option) for option in options}
     make = st.radio if widget == "radio" else st.selectbox
-    value = make(
-        label, options, index=index, format_func=format_func, key=f"{key}@{lang()}", **kwargs
-    )
+    value = make(label, options, format_func=labels.__getitem__, key=widget_key, **kwargs)
     st.session_state[key] = value
     return value
+
+
+def set_choice(key: str, value: object) -> None:
+    """Select `value` in the `choice` widget `key` on this run (call before the widget)."""
+    st.session_state[key] = value
+    st.session_state[f"{key}@{lang()}"] = value
 
 
 def show_error(error: CnnvizError) -> None:

@@ -20,7 +20,6 @@ from cnnviz.kernels import KERNELS
 from cnnviz.ui import choice, show_error, t
 
 SAMPLES = Path(__file__).resolve().parents[2] / "assets" / "samples"
-UPLOAD_TYPES = ["jpg", "jpeg", "png", "webp", "bmp", "gif", "tif", "tiff"]
 DISPLAY_SIDE = 512  # photos are filtered and shown at most this large
 
 
@@ -53,9 +52,8 @@ def upload_help() -> str:
 
 def photo_upload(key: str) -> np.ndarray | None:
     """A file uploader for photos; shows a clear message and returns None for a bad file."""
-    upload = st.file_uploader(
-        t("widgets.upload"), type=UPLOAD_TYPES, key=f"{key}_upload", help=upload_help()
-    )
+    # any file is accepted here and checked by load_image, which explains what is wrong with it
+    upload = st.file_uploader(t("widgets.upload"), key=f"{key}_upload", help=upload_help())
     if upload is None:
         st.caption(upload_help())
         return None
