@@ -9,7 +9,9 @@ TITLES = ["Home", "Convolution", "Padding & stride", "Pooling & parameters"]
 
 
 def assert_clean(page) -> None:
-    page.locator('[data-testid="stSidebar"]').get_by_text("Language / 언어").wait_for(timeout=10_000)
+    page.locator('[data-testid="stSidebar"]').get_by_text("Language / 언어").wait_for(
+        timeout=10_000
+    )
     assert page.locator('[data-testid="stException"]').count() == 0
     assert page.get_by_text("Page not found").count() == 0
     sidebar = page.locator('[data-testid="stSidebar"]').inner_text()
