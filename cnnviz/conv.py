@@ -10,6 +10,7 @@ by side and must agree (tests/test_conv.py).
 from __future__ import annotations
 
 import math
+import numbers
 from dataclasses import dataclass
 
 import numpy as np
@@ -82,7 +83,10 @@ def _as_3d(x: np.ndarray) -> np.ndarray:
 
 def _check_kernel(kernel: np.ndarray, channels: int) -> np.ndarray:
     """(Kh, Kw) or (Kh, Kw, C) -> (Kh, Kw, C); a 2-D kernel is used on every channel."""
-    kernel = np.asarray(kernel, dtype=np.float64)
+    try:
+        kernel = np.asarray(kernel, dtype=np.float64)
+    except (TypeError, ValueError):  # a blank (None) or text cell, or rows of unequal length
+        raise ShapeError("shape.kernel_not_finite") from None
     if kernel.ndim not in (2, 3) or kernel.size == 0:
         raise ShapeError("shape.kernel_empty")
     if not np.all(np.isfinite(kernel)):
@@ -94,34 +98,50 @@ def _check_kernel(kernel: np.ndarray, channels: int) -> np.ndarray:
     return kernel
 
 
-def _check_steps(stride: int, dilation: int) -> None:
-    if int(stride) != stride or stride < 1:
-        raise ShapeError("shape.stride_too_small", stride=stride)
-    if int(dilation) != dilation or dilation < 1:
-        raise ShapeError("shape.dilation_too_small", dilation=dilation)
+def _pair(value: int | tuple[int, int], key: str, name: str) -> tuple[int, int]:
+    """A stride or dilation given as one whole number or a (row, col) pair -> (row, col)."""
+    values = tuple(value) if isinstance(value, (tuple, list)) else (value, value)
+    whole = len(values) == 2 and all(
+        isinstance(v, numbers.Real) and math.isfinite(v) and int(v) == v >= 1 for v in values
+    )
+    if not whole:
+        raise ShapeError(key, **{name: value})
+    return int(values[0]), int(values[1])
+
+
+def _strides_and_dilations(stride, dilation) -> tuple[tuple[int, int], tuple[int, int]]:
+    strides = _pair(stride, "shape.stride_too_small", "stride")
+    dilations = _pair(dilation, "shape.dilation_too_small", "dilation")
+    return strides, dilations
 
 
 def pad(
-    x: np.ndarray, padding: Padding, kernel: tuple[int, int], stride: int = 1, dilation: int = 1
+    x: np.ndarray,
+    padding: Padding,
+    kernel: np.ndarray | tuple[int, int] | int,
+    stride: int | tuple[int, int] = 1,
+    dilation: int | tuple[int, int] = 1,
 ) -> tuple[np.ndarray, tuple[int, int, int, int]]:
-    """Zero-pad `x` (H, W[, C]) for a kernel of size `kernel` = (Kh, Kw).
+    """Zero-pad `x` (H, W[, C]) for `kernel` (the kernel itself, or its size (Kh, Kw) or K).
 
-    Returns the padded array and the pads (top, bottom, left, right).
+    Returns the padded array (H + top + bottom, W + left + right[, C]) and the pads
+    (top, bottom, left, right).
     """
     x = np.asarray(x)
+    if isinstance(kernel, np.ndarray) and kernel.ndim >= 2:
+        kernel = kernel.shape[:2]
+    kh, kw = (kernel, kernel) if isinstance(kernel, numbers.Integral) else kernel
+    (sh, sw), (dh, dw) = _strides_and_dilations(stride, dilation)
     height, width = x.shape[:2]
     if isinstance(padding, str):
         if padding == "valid":
             pads = (0, 0, 0, 0)
         elif padding == "same":
-            pads = (
-                *same_padding(height, kernel[0], stride, dilation),
-                *same_padding(width, kernel[1], stride, dilation),
-            )
+            pads = (*same_padding(height, kh, sh, dh), *same_padding(width, kw, sw, dw))
         else:
             raise ShapeError("shape.unknown_padding", padding=padding)
     else:
-        if int(padding) != padding or padding < 0:
+        if not isinstance(padding, numbers.Real) or int(padding) != padding or padding < 0:
             raise ShapeError("shape.negative_padding", padding=padding)
         pads = (int(padding),) * 4
     top, bottom, left, right = pads
@@ -129,64 +149,86 @@ def pad(
     return np.pad(x, widths), pads
 
 
-def _prepare(x, kernel, stride, padding, dilation):
-    """Shared checks: returns the padded input (H', W', C), kernel (Kh, Kw, C), output size."""
-    _check_steps(stride, dilation)
+@dataclass(frozen=True)
+class _Plan:
+    """Everything both conv2d and conv2d_steps need, after the checks."""
+
+    padded: np.ndarray  # (H', W', C) zero-padded input
+    kernel: np.ndarray  # (Kh, Kw, C)
+    out_shape: tuple[int, int]
+    strides: tuple[int, int]
+    dilations: tuple[int, int]
+    span: tuple[int, int]  # the effective kernel D·(K − 1) + 1 along rows and columns
+
+
+def _plan(x, kernel, stride, padding, dilation, per_channel: bool = False) -> _Plan:
+    """Shared checks; a 2-D kernel is used on every channel (`per_channel` keeps it 2-D)."""
+    strides, dilations = _strides_and_dilations(stride, dilation)
     x = _as_3d(x)
-    kernel = _check_kernel(kernel, x.shape[2])
+    kernel = _check_kernel(kernel, 1 if per_channel else x.shape[2])
     kh, kw = kernel.shape[:2]
-    padded, _ = pad(x, padding, (kh, kw), stride, dilation)
-    eff_h, eff_w = dilation * (kh - 1) + 1, dilation * (kw - 1) + 1
-    if eff_h > padded.shape[0] or eff_w > padded.shape[1]:
+    padded, _ = pad(x, padding, (kh, kw), strides, dilations)
+    span = (dilations[0] * (kh - 1) + 1, dilations[1] * (kw - 1) + 1)
+    if span[0] > padded.shape[0] or span[1] > padded.shape[1]:
         raise ShapeError(
             "shape.kernel_too_large",
-            kernel=f"{eff_h}×{eff_w}",
+            kernel=f"{span[0]}×{span[1]}",
             input=f"{padded.shape[0]}×{padded.shape[1]}",
         )
-    out_h = (padded.shape[0] - eff_h) // stride + 1
-    out_w = (padded.shape[1] - eff_w) // stride + 1
-    return padded, kernel, (out_h, out_w), (eff_h, eff_w)
+    out_shape = (
+        (padded.shape[0] - span[0]) // strides[0] + 1,
+        (padded.shape[1] - span[1]) // strides[1] + 1,
+    )
+    return _Plan(padded, kernel, out_shape, strides, dilations, span)
+
+
+def _tap(plan: _Plan, u: int, v: int) -> np.ndarray:
+    """The input values kernel cell (u, v) meets at every output position: (H_out, W_out, C)."""
+    (out_h, out_w), (sh, sw), (dh, dw) = plan.out_shape, plan.strides, plan.dilations
+    rows = slice(u * dh, u * dh + (out_h - 1) * sh + 1, sh)
+    cols = slice(v * dw, v * dw + (out_w - 1) * sw + 1, sw)
+    return plan.padded[rows, cols]
 
 
 def conv2d(
     x: np.ndarray,
     kernel: np.ndarray,
-    stride: int = 1,
+    stride: int | tuple[int, int] = 1,
     padding: Padding = "valid",
-    dilation: int = 1,
+    dilation: int | tuple[int, int] = 1,
 ) -> np.ndarray:
     """Cross-correlate `x` (H, W[, C]) with `kernel` (Kh, Kw[, C]), summing over channels.
 
     Returns (H', W') float64 with H' = ⌊(H + P_top + P_bottom − D·(Kh − 1) − 1) / S⌋ + 1.
     """
-    padded, kernel, (out_h, out_w), _ = _prepare(x, kernel, stride, padding, dilation)
-    out = np.zeros((out_h, out_w))
-    # one shifted copy of the input per kernel tap: Kh·Kw vectorised multiply-adds
-    for u in range(kernel.shape[0]):
-        for v in range(kernel.shape[1]):
-            rows = slice(u * dilation, u * dilation + (out_h - 1) * stride + 1, stride)
-            cols = slice(v * dilation, v * dilation + (out_w - 1) * stride + 1, stride)
-            out += padded[rows, cols] @ kernel[u, v]  # (H', W', C) @ (C,) -> (H', W')
+    plan = _plan(x, kernel, stride, padding, dilation)
+    out = np.zeros(plan.out_shape)
+    # one shifted copy of the input per kernel cell: Kh·Kw vectorised multiply-adds
+    for u in range(plan.kernel.shape[0]):
+        for v in range(plan.kernel.shape[1]):
+            out += _tap(plan, u, v) @ plan.kernel[u, v]  # (H', W', C) @ (C,) -> (H', W')
     return out
 
 
 def conv2d_steps(
     x: np.ndarray,
     kernel: np.ndarray,
-    stride: int = 1,
+    stride: int | tuple[int, int] = 1,
     padding: Padding = "valid",
-    dilation: int = 1,
+    dilation: int | tuple[int, int] = 1,
 ) -> list[ConvStep]:
     """Every output cell in reading order, with its window, products and sum."""
     squeeze = np.asarray(x).ndim == 2 and np.asarray(kernel).ndim == 2
-    padded, kernel, (out_h, out_w), (eff_h, eff_w) = _prepare(x, kernel, stride, padding, dilation)
+    plan = _plan(x, kernel, stride, padding, dilation)
+    padded, kernel = plan.padded, plan.kernel
     if squeeze:
         padded, kernel = padded[:, :, 0], kernel[:, :, 0]
+    (sh, sw), (dh, dw), (span_h, span_w) = plan.strides, plan.dilations, plan.span
     steps = []
-    for row in range(out_h):
-        for col in range(out_w):
-            top, left = row * stride, col * stride
-            window = padded[top : top + eff_h : dilation, left : left + eff_w : dilation]
+    for row in range(plan.out_shape[0]):
+        for col in range(plan.out_shape[1]):
+            top, left = row * sh, col * sw
+            window = padded[top : top + span_h : dh, left : left + span_w : dw]
             products = window * kernel
             steps.append(
                 ConvStep(row, col, top, left, window, kernel, products, float(products.sum()))
@@ -197,18 +239,27 @@ def conv2d_steps(
 def filter_image(
     image: np.ndarray,
     kernel: np.ndarray,
-    stride: int = 1,
+    stride: int | tuple[int, int] = 1,
     padding: Padding = "same",
-    dilation: int = 1,
+    dilation: int | tuple[int, int] = 1,
 ) -> np.ndarray:
-    """Apply a 2-D kernel to each channel of a photo separately: (H, W[, C]) -> (H', W'[, C])."""
+    """Apply a 2-D kernel to each channel of a photo separately: (H, W[, C]) -> (H', W'[, C]).
+
+    Per channel this is conv2d(image[:, :, c], kernel, …); all channels are computed at once.
+    """
     image = np.asarray(image, dtype=np.float64)
     if image.ndim == 2:
         return conv2d(image, kernel, stride, padding, dilation)
-    channels = [
-        conv2d(image[:, :, c], kernel, stride, padding, dilation) for c in range(image.shape[2])
-    ]
-    return np.stack(channels, axis=2)
+    if np.asarray(kernel).ndim != 2:
+        raise ShapeError("shape.kernel_channels", kernel=np.asarray(kernel).shape[-1], input=1)
+    plan = _plan(image, kernel, stride, padding, dilation, per_channel=True)
+    out = np.zeros((*plan.out_shape, image.shape[2]))
+    product = np.empty_like(out)
+    for u in range(plan.kernel.shape[0]):
+        for v in range(plan.kernel.shape[1]):
+            np.multiply(_tap(plan, u, v), plan.kernel[u, v, 0], out=product)
+            out += product
+    return out
 
 
 def scale_for_display(values: np.ndarray, how: str = "clip") -> np.ndarray:
