@@ -8,6 +8,8 @@ are not counted in a mean.
 
 from __future__ import annotations
 
+import math
+import numbers
 from dataclasses import dataclass
 
 import numpy as np
@@ -30,15 +32,31 @@ class PoolStep:
     value: float
     argmax: tuple[int, int] | None  # position of the max inside the window (max pooling)
 
+    @property
+    def position_of_max(self) -> tuple[int, int] | None:
+        """(row, col) of the winning value inside the window; None for average pooling."""
+        return self.argmax
+
+
+def _whole(value) -> bool:
+    """A whole number of at least 1 (2 and 2.0 are, 1.5, "2" and True are not)."""
+    return (
+        isinstance(value, numbers.Real)
+        and not isinstance(value, bool)
+        and math.isfinite(value)
+        and int(value) == value >= 1
+    )
+
 
 def _prepare(x, size, stride, mode, padding):
     if mode not in ("max", "avg"):
         raise ShapeError("shape.unknown_pool_mode", mode=mode)
-    if int(size) != size or size < 1:
+    if not _whole(size):
         raise ShapeError("shape.pool_too_small", size=size)
     stride = size if stride is None else stride
-    if int(stride) != stride or stride < 1:
+    if not _whole(stride):
         raise ShapeError("shape.stride_too_small", stride=stride)
+    size, stride = int(size), int(stride)
     x = np.asarray(x, dtype=np.float64)
     squeeze = x.ndim == 2
     if squeeze:
