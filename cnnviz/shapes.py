@@ -10,6 +10,7 @@ columns of the input are never covered and Keras drops them.
 from __future__ import annotations
 
 import math
+import numbers
 from dataclasses import dataclass
 
 from cnnviz.conv import Padding, same_padding
@@ -39,14 +40,24 @@ class SizeExplanation:
     effective_kernel: int
 
 
+def _whole(value, least: int) -> bool:
+    """A whole number (2 or 2.0, not 1.5, "2" or True) of at least `least`."""
+    return (
+        isinstance(value, numbers.Real)
+        and not isinstance(value, bool)
+        and math.isfinite(value)
+        and int(value) == value >= least
+    )
+
+
 def _check(n: int, kernel: int, stride: int, dilation: int) -> None:
-    if n < 1:
+    if not _whole(n, 1):
         raise ShapeError("shape.input_too_small", size=n)
-    if kernel < 1:
+    if not _whole(kernel, 1):
         raise ShapeError("shape.kernel_empty")
-    if stride < 1:
+    if not _whole(stride, 1):
         raise ShapeError("shape.stride_too_small", stride=stride)
-    if dilation < 1:
+    if not _whole(dilation, 1):
         raise ShapeError("shape.dilation_too_small", dilation=dilation)
 
 
@@ -59,6 +70,7 @@ def explain_conv_output(
 ) -> SizeExplanation:
     """The output length of a convolution along one axis of length `n`, explained."""
     _check(n, kernel, stride, dilation)
+    n, kernel, stride, dilation = int(n), int(kernel), int(stride), int(dilation)
     effective = dilation * (kernel - 1) + 1
     if padding == "same":
         before, after = same_padding(n, kernel, stride, dilation)
@@ -77,12 +89,12 @@ def explain_conv_output(
         )
     if padding == "valid":
         pad = 0
-    elif isinstance(padding, int) and not isinstance(padding, bool):
-        if padding < 0:
-            raise ShapeError("shape.negative_padding", padding=padding)
-        pad = padding
-    else:
+    elif isinstance(padding, str):
         raise ShapeError("shape.unknown_padding", padding=padding)
+    elif _whole(padding, 0):
+        pad = int(padding)
+    else:
+        raise ShapeError("shape.negative_padding", padding=padding)
     span = n - effective + 2 * pad
     if span < 0:
         raise ShapeError("shape.kernel_too_large", kernel=effective, input=n + 2 * pad)
