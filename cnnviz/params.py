@@ -8,6 +8,7 @@ Pooling, Flatten, Dropout: 0
 from __future__ import annotations
 
 import math
+import numbers
 import re
 from dataclasses import dataclass
 
@@ -51,25 +52,48 @@ def _snake(kind: str) -> str:
     return re.sub(r"(?<=[a-z])(?=[A-Z])", "_", kind).lower()
 
 
-def _pair(value, name: str, index: int) -> tuple[int, int]:
-    values = value if isinstance(value, (list, tuple)) else (value, value)
-    try:
-        a, b = (int(v) for v in values)
-    except (TypeError, ValueError):
-        raise ShapeError("shape.layer_bad_arg", layer=index, arg=name, value=value) from None
-    return a, b
+def _whole(value: object) -> int | None:
+    """`value` as an int when it is a whole number of at least 1 (2 or 2.0), else None."""
+    number = isinstance(value, numbers.Real) and not isinstance(value, bool)
+    return int(value) if number and math.isfinite(value) and int(value) == value >= 1 else None
+
+
+def _pair(layer: dict, arg: str, index: int, default: object = None) -> tuple[int, int]:
+    """A size given as one whole number or a (rows, cols) pair -> (rows, cols)."""
+    value = default if layer.get(arg) is None else layer[arg]
+    if value is None:
+        raise ShapeError("shape.layer_missing_arg", layer=index, arg=arg)
+    values = tuple(value) if isinstance(value, (list, tuple)) else (value, value)
+    pair = tuple(_whole(v) for v in values)
+    if len(pair) != 2 or None in pair:
+        raise ShapeError("shape.layer_bad_arg", layer=index, arg=arg, value=value)
+    return pair
 
 
 def _positive(layer: dict, arg: str, index: int) -> int:
-    if arg not in layer:
+    if layer.get(arg) is None:
         raise ShapeError("shape.layer_missing_arg", layer=index, arg=arg)
-    try:
-        value = int(layer[arg])
-    except (TypeError, ValueError):
-        raise ShapeError("shape.layer_bad_arg", layer=index, arg=arg, value=layer[arg]) from None
-    if value < 1:
+    value = _whole(layer[arg])
+    if value is None:
         raise ShapeError("shape.layer_bad_arg", layer=index, arg=arg, value=layer[arg])
     return value
+
+
+def _padding(layer: dict, index: int) -> str:
+    padding = layer.get("padding") or "valid"
+    if padding not in ("valid", "same"):
+        raise ShapeError("shape.layer_bad_padding", layer=index, padding=padding)
+    return padding
+
+
+def _rate(layer: dict, index: int) -> float:
+    """Dropout's rate: the fraction of inputs set to zero while training, 0 ≤ rate < 1."""
+    rate = layer.get("rate")
+    if rate is None:
+        raise ShapeError("shape.layer_missing_arg", layer=index, arg="rate")
+    if not (isinstance(rate, numbers.Real) and not isinstance(rate, bool) and 0 <= rate < 1):
+        raise ShapeError("shape.layer_bad_rate", layer=index, rate=rate)
+    return float(rate)
 
 
 def _need_maps(shape: tuple[int, ...], index: int, kind: str) -> None:
@@ -88,7 +112,9 @@ def _shrink(n: int, size_fn, *args) -> int:
     """An output length, or 0 when the window no longer fits (reported as too small)."""
     try:
         return size_fn(n, *args)
-    except ShapeError:
+    except ShapeError as error:
+        if error.key != "shape.kernel_too_large":
+            raise
         return 0
 
 
@@ -97,14 +123,10 @@ def _row(index: int, kind: str, layer: dict, shape: tuple[int, ...]):
     if kind == "Conv2D":
         _need_maps(shape, index, kind)
         filters = _positive(layer, "filters", index)
-        kh, kw = _pair(layer.get("kernel_size", 3), "kernel_size", index)
-        sh, sw = _pair(layer.get("strides", 1), "strides", index)
-        dh, dw = _pair(layer.get("dilation_rate", 1), "dilation_rate", index)
-        padding = layer.get("padding", "valid")
-        if padding not in ("valid", "same"):
-            raise ShapeError("shape.unknown_padding", padding=padding)
-        if min(kh, kw, sh, sw, dh, dw) < 1:
-            raise ShapeError("shape.layer_bad_arg", layer=index, arg="kernel_size", value=(kh, kw))
+        kh, kw = _pair(layer, "kernel_size", index)
+        sh, sw = _pair(layer, "strides", index, 1)
+        dh, dw = _pair(layer, "dilation_rate", index, 1)
+        padding = _padding(layer, index)
         out = _spatial(
             shape,
             index,
@@ -124,10 +146,10 @@ def _row(index: int, kind: str, layer: dict, shape: tuple[int, ...]):
         return (out[0], out[1], filters), params, 0, formula
     if kind in ("MaxPooling2D", "AveragePooling2D"):
         _need_maps(shape, index, kind)
-        ph, pw = _pair(layer.get("pool_size", 2), "pool_size", index)
-        strides = layer.get("strides") or (ph, pw)
-        sh, sw = _pair(strides, "strides", index)
-        padding = layer.get("padding", "valid")
+        ph, pw = _pair(layer, "pool_size", index, 2)
+        # Keras: strides=None means strides = pool_size
+        sh, sw = _pair(layer, "strides", index, (ph, pw))
+        padding = _padding(layer, index)
         out = _spatial(
             shape,
             index,
@@ -144,6 +166,7 @@ def _row(index: int, kind: str, layer: dict, shape: tuple[int, ...]):
         channels = shape[-1]
         return shape, 2 * channels, 2 * channels, f"4·{channels} = {4 * channels:,}"
     if kind == "Dropout":
+        _rate(layer, index)
         return shape, 0, 0, "0"
     if kind == "Flatten":
         return (math.prod(shape),), 0, 0, "0"
