@@ -1,12 +1,17 @@
 """conv2d and conv2d_steps against the course's worked examples, Keras Conv2D and cv2.filter2D."""
 
+import subprocess
+import sys
+from pathlib import Path
+
 import cv2
 import keras
 import numpy as np
 import pytest
 
-from cnnviz import conv, i18n
+from cnnviz import conv, i18n, images
 from cnnviz.errors import ShapeError
+from cnnviz.kernels import KERNELS
 
 EXAMPLE_1 = np.array(
     [[3, 3, 2, 1, 0], [0, 0, 1, 3, 1], [3, 1, 2, 2, 3], [2, 0, 0, 2, 2], [2, 0, 0, 0, 1]]
@@ -116,8 +121,6 @@ def test_conv2d_equals_keras_conv2d(size, kh, kw, channels, stride, padding, dil
 
 @pytest.mark.parametrize("name", ["sharpen", "gaussian", "sobel_x", "emboss", "motion"])
 def test_same_padding_with_odd_kernels_equals_cv2_filter2d(name):
-    from cnnviz.kernels import KERNELS
-
     rng = np.random.default_rng(0)
     image = rng.uniform(0, 255, size=(40, 30))
     kernel = KERNELS[name]
@@ -164,3 +167,125 @@ def test_bad_input_raises_shape_error_with_a_message_in_both_languages(kwargs, k
         assert "{" not in message
     with pytest.raises(ShapeError):
         conv.conv2d_steps(np.ones((5, 5)), **kwargs)
+
+
+def test_expression_writes_out_every_product_of_the_first_worked_example():
+    first = conv.conv2d_steps(EXAMPLE_1, KERNEL_1)[0]
+    assert first.expression == "3·0 + 3·1 + 2·2 + 0·2 + 0·2 + 1·0 + 3·0 + 1·1 + 2·2 = 12"
+    np.testing.assert_array_equal(first.window, EXAMPLE_1[:3, :3])
+    assert (first.top, first.left) == (0, 0)
+
+
+def test_steps_with_dilation_multiply_every_other_cell_and_start_at_the_stride():
+    x = np.arange(49).reshape(7, 7)
+    steps = conv.conv2d_steps(x, np.ones((2, 2)), stride=2, dilation=3)
+    assert [(s.row, s.col, s.top, s.left) for s in steps] == [
+        (0, 0, 0, 0), (0, 1, 0, 2), (1, 0, 2, 0), (1, 1, 2, 2),
+    ]  # fmt: skip
+    np.testing.assert_array_equal(steps[3].window, [[16, 19], [37, 40]])
+
+
+def test_steps_on_colour_input_keep_the_channels_of_window_and_products():
+    rng = np.random.default_rng(5)
+    x, kernel = rng.normal(size=(6, 6, 3)), rng.normal(size=(3, 3, 3))
+    step = conv.conv2d_steps(x, kernel, stride=2)[1]
+    assert step.window.shape == step.products.shape == (3, 3, 3)
+    np.testing.assert_allclose(step.total, (x[0:3, 2:5] * kernel).sum())
+
+
+@pytest.mark.parametrize(
+    ("stride", "dilation"), [((2, 1), 1), ((1, 3), 1), ((3, 2), 1), (1, (2, 1)), (1, (1, 2))]
+)
+@pytest.mark.parametrize("padding", ["valid", "same"])
+def test_stride_and_dilation_pairs_equal_keras(stride, dilation, padding):
+    rng = np.random.default_rng(7)
+    x, kernel = rng.normal(size=(9, 10, 2)), rng.normal(size=(3, 2, 2))
+    ours = conv.conv2d(x, kernel, stride=stride, padding=padding, dilation=dilation)
+    np.testing.assert_allclose(ours, keras_conv(x, kernel, stride, padding, dilation), atol=1e-4)
+    steps = conv.conv2d_steps(x, kernel, stride=stride, padding=padding, dilation=dilation)
+    np.testing.assert_allclose([s.total for s in steps], ours.ravel())
+
+
+def test_same_padding_fits_a_kernel_wider_than_the_input():
+    assert conv.conv2d(np.ones((5, 2)), np.ones((3, 3)), padding="same").shape == (5, 2)
+
+
+def test_integer_padding_adds_that_many_rings_of_zeros():
+    padded, pads = conv.pad(EXAMPLE_1, 2, KERNEL_1)
+    assert pads == (2, 2, 2, 2)
+    assert padded.shape == (9, 9)
+    np.testing.assert_array_equal(padded[2:-2, 2:-2], EXAMPLE_1)
+    assert padded.sum() == EXAMPLE_1.sum()
+    assert conv.conv2d(EXAMPLE_1, KERNEL_1, padding=1).shape == (5, 5)
+
+
+def test_pad_takes_the_kernel_or_its_size_and_gives_the_same_output_size_as_keras():
+    x = np.ones((6, 7, 3))
+    by_array = conv.pad(x, "same", np.ones((4, 2)), stride=(2, 3))
+    by_size = conv.pad(x, "same", (4, 2), stride=(2, 3))
+    assert by_array[1] == by_size[1] == (1, 1, 0, 1)  # rows: 2·2 + 4 − 6 = 2; cols: 2·3 + 2 − 7 = 1
+    assert by_array[0].shape == (8, 8, 3)
+    assert conv.conv2d(x, np.ones((4, 2, 3)), (2, 3), "same").shape == (3, 3)  # ⌈6/2⌉, ⌈7/3⌉
+    assert conv.pad(x, "valid", 3)[1] == (0, 0, 0, 0)
+
+
+def test_filter_image_filters_each_channel_of_a_photo_like_conv2d():
+    photo = images.load_image(Path("assets/samples/astronaut.jpg").read_bytes(), max_side=96)
+    kernel = KERNELS["sobel_x"]
+    filtered = conv.filter_image(photo, kernel, stride=2, padding="same", dilation=1)
+    assert filtered.shape == (*conv.conv2d(photo[:, :, 0], kernel, 2, "same").shape, 3)
+    for channel in range(3):
+        np.testing.assert_allclose(
+            filtered[:, :, channel], conv.conv2d(photo[:, :, channel], kernel, 2, "same")
+        )
+
+
+def test_filter_image_on_a_photo_equals_cv2_filter2d():
+    photo = images.load_image(Path("assets/samples/coffee.jpg").read_bytes(), max_side=80)
+    expected = cv2.filter2D(
+        photo.astype(np.float64), cv2.CV_64F, KERNELS["gaussian"], borderType=cv2.BORDER_CONSTANT
+    )
+    np.testing.assert_allclose(conv.filter_image(photo, KERNELS["gaussian"]), expected, atol=1e-9)
+
+
+@pytest.mark.parametrize(
+    ("call", "key"),
+    [
+        (lambda: conv.conv2d(np.ones((5, 5)), [[1, None], [0, 1]]), "shape.kernel_not_finite"),
+        (lambda: conv.conv2d(np.ones((5, 5)), [[1, "a"], [0, 1]]), "shape.kernel_not_finite"),
+        (lambda: conv.conv2d(np.ones((5, 5)), np.ones((2, 2)), 1.5), "shape.stride_too_small"),
+        (lambda: conv.conv2d(np.ones((5, 5)), np.ones((2, 2)), "2"), "shape.stride_too_small"),
+        (lambda: conv.conv2d(np.ones((5, 5)), np.ones((2, 2)), (1, 0)), "shape.stride_too_small"),
+        (
+            lambda: conv.conv2d(np.ones((5, 5)), np.ones((2, 2)), dilation=(1, 2, 3)),
+            "shape.dilation_too_small",
+        ),
+        (
+            lambda: conv.conv2d(np.ones((5, 5)), np.ones((2, 2)), padding=1.5),
+            "shape.negative_padding",
+        ),
+        (lambda: conv.conv2d(np.ones(5), np.ones((2, 2))), "shape.input_bad"),
+        (
+            lambda: conv.filter_image(np.ones((5, 5, 3)), np.ones((3, 3, 3))),
+            "shape.kernel_channels",
+        ),
+        (lambda: conv.pad(np.ones((5, 5)), "same", 3, stride=0), "shape.stride_too_small"),
+    ],
+)
+def test_more_bad_input_raises_shape_error_with_a_message_in_both_languages(call, key):
+    with pytest.raises(ShapeError) as caught:
+        call()
+    assert caught.value.key == key
+    for lang in ("en", "ko"):
+        assert "{" not in i18n.t(key, lang, **caught.value.values)
+
+
+def test_the_taught_modules_load_without_opencv_keras_or_streamlit():
+    code = (
+        "import sys; import cnnviz.conv, cnnviz.kernels, cnnviz.shapes, cnnviz.pooling, "
+        "cnnviz.params; print(sorted({'cv2', 'keras', 'tensorflow', 'streamlit'} & set(sys.modules)))"
+    )
+    loaded = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, check=True
+    )
+    assert loaded.stdout.strip() == "[]"
