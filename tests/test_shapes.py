@@ -1,9 +1,12 @@
 """Output-size formulas against Keras layers, and the course's arithmetic examples."""
 
+import math
+
 import keras
+import numpy as np
 import pytest
 
-from cnnviz import shapes
+from cnnviz import conv, i18n, shapes
 from cnnviz.errors import ShapeError
 
 
@@ -77,3 +80,84 @@ def test_impossible_settings_raise_with_a_key(args, key):
     with pytest.raises(ShapeError) as caught:
         shapes.conv_output_size(*args)
     assert caught.value.key == key
+
+
+def test_seven_wide_input_with_stride_three_shows_the_numbers_and_the_dropped_column():
+    three = shapes.explain_conv_output(7, 3, 3)
+    assert three.numbers == "⌊(7 − 3 + 2·0) / 3⌋ + 1 = ⌊1.33⌋ + 1 = 2"
+    assert three.formula == "O = ⌊(I − K + 2P) / S⌋ + 1"
+    assert (three.fits_evenly, three.dropped) == (False, 1)
+    assert conv.conv2d(np.ones((7, 7)), np.ones((3, 3)), stride=3).shape == (2, 2)
+
+
+def test_course_example_ten_five_by_five_filters_with_padding_two_keep_thirty_two():
+    explained = shapes.explain_conv_output(32, 5, 1, 2)
+    assert explained.numbers == "⌊(32 − 5 + 2·2) / 1⌋ + 1 = ⌊31⌋ + 1 = 32"
+    assert (explained.size, explained.fits_evenly, explained.dropped) == (32, True, 0)
+
+
+@pytest.mark.parametrize("n", [1, 4, 7, 10])
+@pytest.mark.parametrize("kernel", [1, 2, 3, 4])
+@pytest.mark.parametrize("stride", [1, 2, 3])
+@pytest.mark.parametrize("padding", ["valid", "same", 1])
+@pytest.mark.parametrize("dilation", [1, 2])
+def test_explanation_matches_the_windows_conv2d_actually_takes(
+    n, kernel, stride, padding, dilation
+):
+    x = np.ones((n, 1))
+    try:
+        steps = conv.conv2d_steps(x, np.ones((kernel, 1)), stride, padding, (dilation, 1))
+    except ShapeError as error:
+        with pytest.raises(ShapeError) as caught:
+            shapes.explain_conv_output(n, kernel, stride, padding, dilation)
+        assert caught.value.key == error.key
+        return
+    explained = shapes.explain_conv_output(n, kernel, stride, padding, dilation)
+    steps = [step for step in steps if step.col == 0]  # one window per output row
+    assert explained.size == len(steps)
+    padded, (top, bottom, _, _) = conv.pad(x, padding, (kernel, 1), stride, (dilation, 1))
+    assert (explained.pad_before, explained.pad_after) == (top, bottom)
+    last_row_covered = steps[-1].top + explained.effective_kernel
+    assert explained.dropped == padded.shape[0] - last_row_covered
+    assert explained.fits_evenly == (explained.dropped == 0)
+
+
+@pytest.mark.parametrize("n", range(1, 13))
+@pytest.mark.parametrize("kernel", [1, 2, 3, 5])
+@pytest.mark.parametrize("stride", [1, 2, 3, 4])
+def test_keras_ceiling_formulas_hold(n, kernel, stride):
+    assert shapes.conv_output_size(n, kernel, stride, "same") == math.ceil(n / stride)
+    if kernel <= n:
+        valid = shapes.conv_output_size(n, kernel, stride, "valid")
+        assert valid == math.ceil((n - kernel + 1) / stride)
+
+
+def test_pooling_stride_defaults_to_the_window_and_reports_what_is_left_over():
+    explained = shapes.explain_pool_output(7, 2)
+    assert (explained.size, explained.fits_evenly, explained.dropped) == (3, False, 1)
+    assert shapes.pool_output_size(7, 2, padding="same") == 4
+    assert shapes.pool_output_size(28, 2) == 14
+
+
+def test_numpy_and_whole_float_sizes_are_accepted():
+    assert shapes.conv_output_size(np.int64(7), np.int64(3), np.int64(2), np.int64(1)) == 4
+    assert shapes.conv_output_size(7.0, 3.0, 2.0) == 3
+
+
+@pytest.mark.parametrize(
+    ("args", "key"),
+    [
+        ((0, 3), "shape.input_too_small"),
+        ((7, 0), "shape.kernel_empty"),
+        ((7, 3, 1.5), "shape.stride_too_small"),
+        ((7, 3, 1, 1.5), "shape.negative_padding"),
+        ((7, 3, 1, None), "shape.negative_padding"),
+        ((7, 3, 1, "valid", 2.5), "shape.dilation_too_small"),
+    ],
+)
+def test_fractional_or_missing_settings_raise_with_a_message_in_both_languages(args, key):
+    with pytest.raises(ShapeError) as caught:
+        shapes.explain_conv_output(*args)
+    assert caught.value.key == key
+    for lang in ("en", "ko"):
+        assert "{" not in i18n.t(key, lang, **caught.value.values)
