@@ -1,10 +1,12 @@
 """Pooling against Keras's pooling layers, and the step-through."""
 
+from pathlib import Path
+
 import keras
 import numpy as np
 import pytest
 
-from cnnviz import pooling
+from cnnviz import i18n, images, pooling
 from cnnviz.errors import ShapeError
 
 
@@ -66,3 +68,64 @@ def test_bad_pooling_settings_raise_with_a_key(kwargs, key):
     with pytest.raises(ShapeError) as caught:
         pooling.pool2d(np.ones((4, 4)), **kwargs)
     assert caught.value.key == key
+    for lang in ("en", "ko"):
+        assert "{" not in i18n.t(key, lang, **caught.value.values)
+
+
+@pytest.mark.parametrize(("size", "stride"), [(2, None), (3, 2), (2, 1), (3, 3)])
+@pytest.mark.parametrize("mode", ["max", "avg"])
+@pytest.mark.parametrize("padding", ["valid", "same"])
+def test_steps_agree_with_pool2d_and_point_at_the_winner(size, stride, mode, padding):
+    x = np.random.default_rng(size * 7).normal(size=(7, 8))
+    whole = pooling.pool2d(x, size, stride, mode, padding)
+    steps = pooling.pool2d_steps(x, size, stride, mode, padding)
+    assert [(s.row, s.col) for s in steps] == list(np.ndindex(whole.shape))
+    np.testing.assert_allclose([s.value for s in steps], whole.ravel())
+    for step in steps:
+        if mode == "max":
+            assert step.window[step.position_of_max] == step.value == np.nanmax(step.window)
+        else:
+            assert step.position_of_max is None
+
+
+def test_same_padding_cells_show_as_empty_in_the_window():
+    steps = pooling.pool2d_steps(np.arange(9.0).reshape(3, 3), 2, padding="same")
+    assert (steps[-1].top, steps[-1].left) == (2, 2)
+    assert np.isnan(steps[-1].window).sum() == 3
+    assert steps[-1].value == 8
+
+
+def test_pooling_a_photo_keeps_its_channels_and_halves_its_size():
+    photo = images.load_image(Path("assets/samples/cat.jpg").read_bytes(), max_side=64)
+    pooled = pooling.pool2d(photo, 2)
+    assert pooled.shape == (photo.shape[0] // 2, photo.shape[1] // 2, 3)
+    np.testing.assert_allclose(
+        pooled, keras_pool(photo.astype(np.float64), 2, None, "max", "valid")
+    )
+    np.testing.assert_allclose(
+        pooling.global_average_pool(photo), photo.reshape(-1, 3).mean(axis=0)
+    )
+
+
+def test_global_average_pool_of_one_channel_is_a_single_number():
+    assert pooling.global_average_pool(np.array([[1.0, 2.0], [3.0, 6.0]])) == 3.0
+
+
+@pytest.mark.parametrize(
+    ("call", "key"),
+    [
+        (lambda: pooling.pool2d(np.ones((4, 4)), 1.5), "shape.pool_too_small"),
+        (lambda: pooling.pool2d(np.ones((4, 4)), "2"), "shape.pool_too_small"),
+        (lambda: pooling.pool2d(np.ones((4, 4)), 2, 0.5), "shape.stride_too_small"),
+        (lambda: pooling.pool2d(np.ones((4, 4)), 2, padding="full"), "shape.unknown_padding"),
+        (lambda: pooling.pool2d(np.ones(4), 2), "shape.input_bad"),
+        (lambda: pooling.pool2d_steps(np.ones((4, 4, 3)), 2), "shape.pool_steps_2d"),
+        (lambda: pooling.global_average_pool(np.ones((0, 3))), "shape.input_bad"),
+    ],
+)
+def test_more_bad_settings_raise_with_a_message_in_both_languages(call, key):
+    with pytest.raises(ShapeError) as caught:
+        call()
+    assert caught.value.key == key
+    for lang in ("en", "ko"):
+        assert "{" not in i18n.t(key, lang, **caught.value.values)
