@@ -1,0 +1,382 @@
+"""What a trained model makes of one picture: every layer's output, its filters, its top guesses
+and where it looked (Grad-CAM).
+
+As the course builds it: one model whose outputs are every layer's outputs,
+`keras.Model(model.inputs, [layer.output for layer in model.layers])`, called once. Each map is
+shown standardised, (x − mean) / std · 64 + 128 clipped to 0..255; a constant ("dead") map has
+std = 0 and is shown mid-grey instead of dividing by zero.
+
+Models are always run as `model(x, training=False)`: `predict` retraces and is not thread-safe
+when many students use one server.
+"""
+
+from __future__ import annotations
+
+import math
+import threading
+import weakref
+from dataclasses import dataclass
+
+import cv2
+import keras
+import numpy as np
+
+from cnnviz.errors import ModelError
+
+__all__ = [
+    "Extractor",
+    "LayerActivation",
+    "MAX_MAPS",
+    "activations",
+    "conv_layer_names",
+    "extractor",
+    "filters_grid",
+    "grad_cam",
+    "grad_cam_available",
+    "grid_columns",
+    "is_conv_model",
+    "model_input_shape",
+    "predict_top",
+    "probabilities",
+    "tile",
+    "warm_up",
+]
+
+MAX_TILE_SIDE = 1600  # a tiled layer larger than this is shrunk map by map before tiling
+MAX_MAPS = 256  # a layer with more maps shows its first MAX_MAPS (the page says so)
+
+
+@dataclass(frozen=True)
+class LayerActivation:
+    """One layer's output for the first picture of the batch.
+
+    `values` is (H, W, C) for a layer that keeps a picture's layout (Conv2D, pooling), (units,)
+    for Flatten and Dense; `shape` is what `model.summary()` reports without the batch axis.
+    """
+
+    name: str
+    kind: str  # the layer's class: "Conv2D", "MaxPooling2D", "Dense" …
+    shape: tuple[int, ...]
+    values: np.ndarray
+
+    @property
+    def is_map(self) -> bool:
+        """True when the output is a stack of 2-D feature maps (H, W, C)."""
+        return self.values.ndim == 3
+
+
+def _single_output(layer: keras.layers.Layer):
+    """The layer's output tensor, or None for layers with several outputs or several calls."""
+    try:
+        output = layer.output
+    except (AttributeError, ValueError, RuntimeError):
+        return None
+    return None if isinstance(output, list | tuple | dict) else output
+
+
+class Extractor:
+    """Every layer's output in one call: keras.Model(inputs, [output of each layer]).
+
+    A Sequential model is traced again from a fresh `keras.Input`: Keras rebuilds a Sequential's
+    graph each time a layer is added, so `layer.output` of its early layers belongs to an older,
+    shorter graph. Input layers are left out (the page shows the input itself), and so are
+    layers Keras cannot give a single output for (a layer shared by two branches).
+    """
+
+    def __init__(self, model: keras.Model) -> None:
+        self.input_of: dict[str, object] = {}  # each layer's input tensor in this graph
+        pairs = []
+        if isinstance(model, keras.Sequential):
+            source = model.inputs[0]
+            self.inputs = tensor = keras.Input(shape=tuple(source.shape[1:]), dtype=source.dtype)
+            for layer in model.layers:
+                self.input_of[layer.name] = tensor
+                tensor = layer(tensor)
+                pairs.append((layer, tensor))
+        else:
+            self.inputs = _inputs(model)
+            for layer in model.layers:
+                output = _single_output(layer)
+                if not isinstance(layer, keras.layers.InputLayer) and output is not None:
+                    pairs.append((layer, output))
+                    self.input_of[layer.name] = layer.input
+        self.layers = [layer for layer, _ in pairs]
+        self.output_of = {layer.name: output for layer, output in pairs}
+        self.model = keras.Model(self.inputs, [output for _, output in pairs])
+
+    def __call__(self, x: np.ndarray) -> list[LayerActivation]:
+        """x (N, H, W, C) float32 -> one LayerActivation per layer, for the first picture."""
+        outputs = self.model(np.asarray(x, np.float32), training=False)
+        return [
+            LayerActivation(
+                name=layer.name,
+                kind=type(layer).__name__,
+                shape=tuple(int(size) for size in output.shape[1:]),
+                values=np.asarray(output[0]),
+            )
+            for layer, output in zip(self.layers, outputs, strict=True)
+        ]
+
+
+def _inputs(model: keras.Model):
+    """The model's input tensor (or list of them): what a sub-model built from it takes."""
+    return model.inputs[0] if len(model.inputs) == 1 else model.inputs
+
+
+# one extractor per model object, forgotten with the model; the lock keeps two sessions from
+# building the same extractor twice
+_extractors: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()
+_lock = threading.RLock()
+
+
+def extractor(model: keras.Model) -> Extractor:
+    """The model's Extractor, built on first use and kept as long as the model lives."""
+    with _lock:
+        found = _extractors.get(model)
+        if found is None:
+            found = _extractors[model] = Extractor(model)
+        return found
+
+
+def activations(model: keras.Model, x: np.ndarray) -> list[LayerActivation]:
+    """Every layer's output for x (1, H, W, C), in order: name, kind, shape and values."""
+    return extractor(model)(x)
+
+
+def model_input_shape(model: keras.Model, default_side: int = 224) -> tuple[int, int, int]:
+    """(H, W, C) the model takes; a size the model leaves open (None) becomes `default_side`."""
+    shape = tuple(model.inputs[0].shape[1:])
+    if len(shape) != 3:
+        raise ModelError("features.not_an_image_model", shape=str(shape))
+    height, width, channels = shape
+    return (height or default_side, width or default_side, channels or 3)
+
+
+def warm_up(model: keras.Model) -> None:
+    """Run the model and its extractor once on zeros, so the first student does not wait."""
+    x = np.zeros((1, *model_input_shape(model)), np.float32)
+    model(x, training=False)
+    extractor(model)(x)
+
+
+# --- pictures of maps and filters -----------------------------------------------------------------
+
+
+def _normalise(maps: np.ndarray, normalize: str) -> np.ndarray:
+    """(H, W, C) floats -> (H, W, C) uint8, each map on its own.
+
+    standardize: (x − mean) / std · 64 + 128, clipped to 0..255 (the course's recipe);
+    minmax: (x − min) / (max − min) · 255. A constant map (std = 0) becomes 128 everywhere.
+    """
+    maps = np.nan_to_num(np.asarray(maps, np.float64), nan=0.0, posinf=0.0, neginf=0.0)
+    if normalize == "standardize":
+        centre = maps.mean(axis=(0, 1), keepdims=True)
+        spread = maps.std(axis=(0, 1), keepdims=True)
+        scaled = (maps - centre) / np.where(spread > 0, spread, 1.0) * 64 + 128
+    elif normalize == "minmax":
+        low = maps.min(axis=(0, 1), keepdims=True)
+        spread = maps.max(axis=(0, 1), keepdims=True) - low
+        scaled = (maps - low) / np.where(spread > 0, spread, 1.0) * 255
+    else:
+        raise ValueError(f"normalize must be 'standardize' or 'minmax', not {normalize!r}")
+    scaled = np.where(spread > 0, scaled, 128.0)
+    return np.clip(scaled, 0, 255).round().astype(np.uint8)
+
+
+def grid_columns(count: int, map_height: int = 1, map_width: int = 1) -> int:
+    """Columns for `count` maps so the grid is about as wide as it is high."""
+    return max(1, min(count, math.ceil(math.sqrt(count * map_height / max(map_width, 1)))))
+
+
+def tile(
+    maps: np.ndarray,
+    normalize: str = "standardize",
+    columns: int | None = None,
+    gap: int = 1,
+    max_side: int = MAX_TILE_SIDE,
+) -> np.ndarray:
+    """A layer's maps (H, W, C) side by side in one uint8 picture, C maps in a grid.
+
+    Each map is scaled on its own (see `_normalise`); maps are separated by `gap` white pixels.
+    Grid: columns × rows = ⌈C / columns⌉; height rows·(H + gap) − gap. When that is larger than
+    `max_side`, every map is shrunk first (area averaging). (H, W) is one map.
+    """
+    maps = np.asarray(maps)
+    if maps.ndim == 2:
+        maps = maps[:, :, None]
+    if maps.ndim != 3:
+        raise ValueError(f"maps must be (H, W, C), got shape {maps.shape}")
+    height, width, count = maps.shape
+    columns = columns or grid_columns(count, height, width)
+    rows = math.ceil(count / columns)
+    shown = _normalise(maps, normalize)
+    longest = max(rows * (height + gap), columns * (width + gap))
+    if longest > max_side:
+        factor = max_side / longest
+        size = (max(1, int(width * factor)), max(1, int(height * factor)))
+        shown = np.stack(
+            [cv2.resize(shown[:, :, c], size, interpolation=cv2.INTER_AREA) for c in range(count)],
+            axis=2,
+        )
+        height, width = shown.shape[:2]
+    return _place(shown, columns, gap)
+
+
+def _place(maps: np.ndarray, columns: int, gap: int = 1) -> np.ndarray:
+    """Maps (H, W, C) with values 0..255 -> one uint8 grid, row by row, white gaps between."""
+    height, width, count = maps.shape
+    rows = math.ceil(count / columns)
+    picture = np.full((rows * (height + gap) - gap, columns * (width + gap) - gap), 255, np.uint8)
+    for c in range(count):
+        row, col = divmod(c, columns)
+        top, left = row * (height + gap), col * (width + gap)
+        picture[top : top + height, left : left + width] = maps[:, :, c]
+    return picture
+
+
+def conv_layer_names(model: keras.Model) -> list[str]:
+    """Names of the model's Conv2D layers, in order."""
+    return [layer.name for layer in model.layers if isinstance(layer, keras.layers.Conv2D)]
+
+
+def is_conv_model(model: keras.Model) -> bool:
+    """True when the model has at least one Conv2D layer."""
+    return bool(conv_layer_names(model))
+
+
+def filters_grid(layer: keras.layers.Layer, input_channel: int | None = None) -> np.ndarray:
+    """A Conv2D layer's filters side by side, each scaled min..max on its own -> uint8 picture.
+
+    Weights (kh, kw, C_in, F). With three input channels (a colour picture) each filter is shown
+    in colour, (rows·(kh+1), cols·(kw+1), 3); otherwise the weights seen by one input channel
+    (`input_channel`, default 0) in gray, (rows·(kh+1), cols·(kw+1)).
+    """
+    if not isinstance(layer, keras.layers.Conv2D):
+        raise ModelError("features.not_conv", name=layer.name, kind=type(layer).__name__)
+    kernel = np.asarray(layer.kernel)  # (kh, kw, C_in, F)
+    height, width, channels_in, count = kernel.shape
+    if channels_in == 3 and input_channel is None:
+        # one min..max per filter over its three colours, so the colours keep their balance
+        low = kernel.min(axis=(0, 1, 2))
+        spread = kernel.max(axis=(0, 1, 2)) - low
+        scaled = np.round((kernel - low) / np.where(spread > 0, spread, 1.0) * 255)
+        columns = grid_columns(count, height, width)
+        return np.stack([_place(scaled[:, :, c, :], columns) for c in range(3)], axis=2)
+    channel = 0 if input_channel is None else int(input_channel)
+    if not 0 <= channel < channels_in:
+        raise ModelError("features.no_such_channel", channel=channel, count=channels_in)
+    return tile(kernel[:, :, channel, :], normalize="minmax")
+
+
+# --- predictions -----------------------------------------------------------------------------------
+
+
+def probabilities(model: keras.Model, x: np.ndarray, batch_size: int = 1000) -> np.ndarray:
+    """Class probabilities (N, classes) for x (N, H, W, C), in batches, softmax if needed.
+
+    A model that ends without softmax gives scores; those are turned into probabilities with
+    softmax, so every row is ≥ 0 and sums to 1.
+    """
+    x = np.asarray(x, np.float32)
+    rows = [
+        np.asarray(model(x[start : start + batch_size], training=False), np.float64)
+        for start in range(0, len(x), batch_size)
+    ]
+    scores = np.concatenate(rows).reshape(len(x), -1)
+    sums = scores.sum(axis=1)
+    if scores.min() >= 0 and np.allclose(sums, 1.0, atol=1e-3):
+        return scores
+    shifted = np.exp(scores - scores.max(axis=1, keepdims=True))
+    return shifted / shifted.sum(axis=1, keepdims=True)
+
+
+def predict_top(
+    model: keras.Model, x: np.ndarray, k: int = 5, class_names: list[str] | None = None
+) -> list[tuple[str, float]]:
+    """The k likeliest classes for the first picture of x: [(name, probability)], likeliest first."""
+    probs = probabilities(model, x[:1])[0]
+    names = class_names if class_names and len(class_names) == len(probs) else None
+    order = np.argsort(-probs, kind="stable")[:k]
+    return [(names[i] if names else str(i), float(probs[i])) for i in order]
+
+
+# --- Grad-CAM --------------------------------------------------------------------------------------
+
+
+def grad_cam_available() -> bool:
+    """Grad-CAM needs gradients through the model; it is written for the TensorFlow backend."""
+    return keras.backend.backend() == "tensorflow"
+
+
+class _GradModel:
+    """The model as (chosen conv layer's maps, class scores before softmax), on one graph."""
+
+    def __init__(self, model: keras.Model, layer_name: str) -> None:
+        graph = extractor(model)
+        last = graph.layers[-1]
+        self.dense = None
+        head = graph.output_of[last.name]
+        activation = getattr(last, "activation", None)
+        if isinstance(last, keras.layers.Dense) and activation is keras.activations.softmax:
+            # gradients of softmax saturate when the model is sure; use the scores before it
+            self.dense = last
+            head = graph.input_of[last.name]
+        self.model = keras.Model(graph.inputs, [graph.output_of[layer_name], head])
+
+    def scores(self, x):
+        maps, head = self.model(x, training=False)
+        if self.dense is not None:
+            head = keras.ops.matmul(head, self.dense.kernel)
+            if self.dense.bias is not None:
+                head = head + self.dense.bias
+        return maps, head
+
+
+_grad_models: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()
+
+
+def _grad_model(model: keras.Model, layer_name: str) -> _GradModel:
+    with _lock:
+        per_layer = _grad_models.setdefault(model, {})
+        if layer_name not in per_layer:
+            per_layer[layer_name] = _GradModel(model, layer_name)
+        return per_layer[layer_name]
+
+
+def grad_cam(
+    model: keras.Model,
+    x: np.ndarray,
+    layer_name: str | None = None,
+    class_index: int | None = None,
+) -> np.ndarray:
+    """Where the model looked: (H, W) float32 in 0..1 at the input's size, for x (1, H, W, C).
+
+    Grad-CAM (Selvaraju et al. 2017) on a conv layer's maps A_k (default: the last Conv2D):
+    weights α_k = mean over positions of ∂score_c / ∂A_k, heatmap = ReLU(Σ_k α_k · A_k),
+    scaled to 0..1 and resized to the input. score_c is the class's score before softmax;
+    `class_index` defaults to the predicted class. All zeros when nothing speaks for the class.
+    """
+    if not grad_cam_available():
+        raise ModelError("features.grad_cam_backend", backend=keras.backend.backend())
+    names = conv_layer_names(model)
+    if not names:
+        raise ModelError("features.grad_cam_no_conv")
+    layer_name = layer_name or names[-1]
+    import tensorflow as tf
+
+    grad_model = _grad_model(model, layer_name)
+    x = tf.convert_to_tensor(np.asarray(x[:1], np.float32))
+    with tf.GradientTape() as tape:
+        maps, scores = grad_model.scores(x)
+        if class_index is None:
+            class_index = int(tf.argmax(scores[0]))
+        score = scores[0, class_index]
+    gradients = tape.gradient(score, maps)
+    weights = tf.reduce_mean(gradients[0], axis=(0, 1))  # α_k: (C,)
+    heatmap = np.maximum(np.asarray(tf.tensordot(maps[0], weights, axes=1)), 0)  # (h, w)
+    heatmap = np.nan_to_num(heatmap.astype(np.float32))
+    if heatmap.max() > 0:
+        heatmap /= heatmap.max()
+    height, width = int(x.shape[1]), int(x.shape[2])
+    resized = cv2.resize(heatmap, (width, height), interpolation=cv2.INTER_LINEAR)
+    return np.clip(resized, 0.0, 1.0).astype(np.float32)
