@@ -204,24 +204,55 @@ ODD_FILES = [
 
 
 # ---- a photo of a handwritten digit ----------------------------------------------------------
+def _arc(cx: float, cy: float, rx: float, ry: float, start: float, end: float) -> list:
+    angles = np.radians(np.linspace(start, end, max(8, int(abs(end - start) / 10))))
+    return list(zip(cx + rx * np.cos(angles), cy + ry * np.sin(angles), strict=True))
+
+
+# each digit as pen strokes in a unit box (x right, y down), written the way people write them
+DIGIT_STROKES = {
+    0: [_arc(0.5, 0.5, 0.4, 0.46, -90, 275)],
+    1: [[(0.32, 0.22), (0.56, 0.04), (0.52, 0.96)]],
+    2: [_arc(0.5, 0.3, 0.3, 0.25, 195, 400) + [(0.18, 0.95), (0.85, 0.94)]],
+    3: [_arc(0.48, 0.27, 0.27, 0.22, 200, 450) + _arc(0.48, 0.72, 0.31, 0.25, 270, 520)],
+    4: [[(0.55, 0.04), (0.14, 0.64), (0.86, 0.64)], [(0.66, 0.3), (0.64, 0.97)]],
+    5: [[(0.8, 0.05), (0.3, 0.05), (0.26, 0.44)] + _arc(0.5, 0.68, 0.3, 0.27, 215, 515)],
+    6: [_arc(0.78, 0.62, 0.52, 0.58, 260, 180) + _arc(0.52, 0.72, 0.26, 0.24, 180, 540)],
+    7: [[(0.14, 0.06), (0.86, 0.05), (0.42, 0.96)]],
+    8: [_arc(0.5, 0.27, 0.23, 0.22, 90, 450), _arc(0.5, 0.72, 0.29, 0.25, -90, 270)],
+    9: [_arc(0.5, 0.3, 0.26, 0.25, 0, 365) + [(0.74, 0.3), (0.68, 0.96)]],
+}
+
+
 def handwritten_digit_photo(digit: int, seed: int = 0, size: int = 480) -> bytes:
-    """A JPEG of `digit` written in dark ink on light paper: tilted, unevenly lit, noisy."""
-    rng = np.random.default_rng(seed * 10 + digit)
-    paper = np.full((size, size), 225, np.float32)
-    thickness = int(rng.integers(18, 26))
-    text = str(digit)
-    font = cv2.FONT_HERSHEY_SIMPLEX
-    scale = size / float(rng.uniform(32, 45))
-    (tw, th), _ = cv2.getTextSize(text, font, scale, thickness)
-    origin = ((size - tw) // 2, (size + th) // 2)
-    ink8 = np.zeros((size, size), np.uint8)
-    cv2.putText(ink8, text, origin, font, scale, 255, thickness, cv2.LINE_AA)
-    ink = ink8.astype(np.float32) / 255
-    tilt = cv2.getRotationMatrix2D((size / 2, size / 2), float(rng.uniform(-12, 12)), 1.0)
-    ink = cv2.warpAffine(ink, tilt, (size, size))
-    page = paper - ink * float(rng.uniform(150, 190))
-    light = np.linspace(float(rng.uniform(0.7, 0.85)), 1.05, size)[None, :]
-    page = page * light * np.linspace(1.0, float(rng.uniform(0.85, 1.0)), size)[:, None]
-    page = page + rng.normal(0, 6, page.shape)
+    """A JPEG photo of `digit` handwritten in dark ink on light paper.
+
+    The digit is drawn with OpenCV as pen strokes (DIGIT_STROKES) with a seeded hand: a wobble
+    on every point, slant, tilt, a pen from a fine liner to a thick marker. The paper is lit
+    unevenly (one side up to 30 % darker), noisy and JPEG-compressed, as a phone photo is.
+    """
+    rng = np.random.default_rng(1000 * seed + digit)
+    height = size * rng.uniform(0.45, 0.7)  # the digit's height in pixels
+    width = height * rng.uniform(0.55, 0.75)
+    slant = rng.uniform(-0.25, 0.15)  # x shifts by slant·(0.5 − y): a forward lean is negative
+    centre = np.array([size / 2, size / 2]) + rng.uniform(-0.08, 0.08, 2) * size
+    pen = max(2, int(height * rng.uniform(0.03, 0.11)))
+    ink = np.zeros((size, size), np.uint8)
+    for stroke in DIGIT_STROKES[digit]:
+        wobble = cv2.blur(rng.normal(0, 0.03, (len(stroke), 1, 2)), (1, 5)).reshape(-1, 2)
+        points = np.array(stroke, np.float64) + wobble
+        x = (points[:, 0] - 0.5 + slant * (0.5 - points[:, 1])) * width + centre[0]
+        y = (points[:, 1] - 0.5) * height + centre[1]
+        xy = np.round(np.stack([x, y], axis=1) * 16).astype(np.int32)  # 4 fractional bits
+        cv2.polylines(ink, [xy], False, 255, pen, cv2.LINE_AA, shift=4)
+    tilt = cv2.getRotationMatrix2D((size / 2, size / 2), float(rng.uniform(-10, 10)), 1.0)
+    ink = cv2.warpAffine(ink, tilt, (size, size)).astype(np.float32) / 255
+    paper = np.full((size, size), float(rng.uniform(200, 235)), np.float32)
+    page = paper - ink * float(rng.uniform(130, 180))
+    across = np.linspace(float(rng.uniform(0.7, 0.85)), 1.05, size)[None, :]
+    down = np.linspace(1.0, float(rng.uniform(0.85, 1.0)), size)[:, None]
+    if rng.random() < 0.5:
+        across = across[:, ::-1]
+    page = page * across * down + rng.normal(0, 5, page.shape)
     rgb = np.clip(np.stack([page, page * 0.98, page * 0.94], axis=2), 0, 255).astype(np.uint8)
     return _save(Image.fromarray(rgb), "JPEG", quality=85)
