@@ -86,7 +86,7 @@ with single:
                 position - 1,
                 explained.size,
             )
-            st.plotly_chart(figure, key="pad_figure")
+            st.plotly_chart(figure, key="pad_figure", width="content")
             st.caption(t("padding.legend"))
             keras_modes = pd.DataFrame(
                 [

@@ -263,11 +263,15 @@ def padding_grid_figure(
     )
     row, col = corners[min(position, len(corners) - 1)]
     fig.add_shape(_box(row, col, effective, effective, WINDOW))
-    fig.update_yaxes(autorange="reversed", showgrid=False, zeroline=False)
+    fig.update_yaxes(autorange="reversed", showgrid=False, zeroline=False, scaleanchor="x")
     fig.update_xaxes(showgrid=False, side="top", zeroline=False)
-    side = min(640, 30 * total + 80)
+    side = min(640, 34 * total + 80)
     fig.update_layout(
-        height=side, width=side, margin={"l": 10, "r": 10, "t": 30, "b": 10}, font=FONT
+        height=side,
+        width=side,
+        margin={"l": 10, "r": 10, "t": 30, "b": 10},
+        font=FONT,
+        plot_bgcolor="#777777",  # shows through the gaps between cells as grid lines
     )
     return fig
 
