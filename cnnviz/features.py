@@ -21,11 +21,13 @@ import cv2
 import keras
 import numpy as np
 
+from cnnviz import images
 from cnnviz.errors import ModelError
 
 __all__ = [
     "Extractor",
     "LayerActivation",
+    "ModelInput",
     "MAX_MAPS",
     "activations",
     "conv_layer_names",
@@ -35,6 +37,7 @@ __all__ = [
     "grad_cam_available",
     "grid_columns",
     "is_conv_model",
+    "model_input",
     "model_input_shape",
     "predict_top",
     "probabilities",
@@ -157,6 +160,37 @@ def warm_up(model: keras.Model) -> None:
     x = np.zeros((1, *model_input_shape(model)), np.float32)
     model(x, training=False)
     extractor(model)(x)
+
+
+@dataclass(frozen=True)
+class ModelInput:
+    """A picture made into what the model receives, with the digit steps when there were some."""
+
+    x: np.ndarray  # (1, H, W, C) float32 in 0..1
+    digit_steps: images.DigitSteps | None = None
+
+
+def model_input(
+    picture: np.ndarray,
+    input_shape: tuple[int, int, int],
+    angle: float = 0.0,
+    dx: float = 0.0,
+    dy: float = 0.0,
+    scale: float = 1.0,
+    as_digit: bool = False,
+) -> ModelInput:
+    """A picture -> (1, H, W, C) float32 0..1 for the model, then rotated, shifted and zoomed.
+
+    `as_digit`: the photo of a handwritten digit first goes through `images.prepare_digit`
+    (28×28 white on black, as MNIST); otherwise `images.to_model_input` crops, resizes and
+    scales it. The move is `images.transform` on the model-sized picture, as the course does.
+    """
+    steps = images.prepare_digit(picture) if as_digit else None
+    source = steps.result if steps is not None else picture
+    x = images.to_model_input(source, input_shape)[0]  # (H, W, C)
+    if angle or dx or dy or scale != 1:
+        x = images.transform(x, angle=angle, dx=dx, dy=dy, scale=scale)
+    return ModelInput(x[None].astype(np.float32), steps)
 
 
 # --- pictures of maps and filters -----------------------------------------------------------------

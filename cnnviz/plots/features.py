@@ -1,3 +1,194 @@
-"""Figures for the features pages."""
+"""Figures for the Feature maps and Rotation lessons: what each layer makes of a picture, what the
+model guesses, where it looked, and how accuracy falls as a digit turns or moves.
 
-__all__: list[str] = []
+Pictures are drawn as one image per figure (never one subplot per channel), so a layer with
+hundreds of maps costs the browser one PNG.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import TYPE_CHECKING
+
+import cv2
+import numpy as np
+import plotly.express as px
+import plotly.graph_objects as go
+
+if TYPE_CHECKING:  # cnnviz.rotation runs models; the lessons without models must not load Keras
+    from cnnviz.rotation import AccuracyCurve
+
+__all__ = [
+    "accuracy_curves_figure",
+    "dense_bars",
+    "feature_map_figure",
+    "feature_map_grid",
+    "filters_figure",
+    "grad_cam_overlay",
+    "grad_cam_picture",
+    "model_input_figure",
+    "top_k_bars",
+]
+
+FONT = {"size": 15}
+MARGIN = {"l": 10, "r": 10, "t": 40, "b": 10}
+MODEL_COLOURS = ("#1f77b4", "#e4572e", "#2ca02c", "#9467bd")  # MLP blue, CNN orange, …
+
+
+def _picture(image: np.ndarray, title: str, height: int) -> go.Figure:
+    """A uint8 picture (H, W) or (H, W, 3) as one PNG, without axes."""
+    fig = px.imshow(
+        image,
+        binary_string=True,
+        color_continuous_scale="gray" if image.ndim == 2 else None,
+    )
+    fig.update_xaxes(visible=False)
+    fig.update_yaxes(visible=False)
+    fig.update_traces(hovertemplate="x %{x}, y %{y}<extra></extra>")
+    fig.update_layout(title=title, height=height, margin=MARGIN, font=FONT)
+    return fig
+
+
+def _height_for(image: np.ndarray, width: int = 700, low: int = 220, high: int = 760) -> int:
+    """A figure height that shows the picture about `width` pixels wide, within low..high."""
+    rows, cols = image.shape[:2]
+    return int(np.clip(width * rows / max(cols, 1) + 50, low, high))
+
+
+def feature_map_grid(tiled: np.ndarray, title: str = "") -> go.Figure:
+    """A layer's maps, already tiled into one uint8 picture (`features.tile`)."""
+    return _picture(tiled, title, _height_for(tiled))
+
+
+def filters_figure(grid: np.ndarray, title: str = "") -> go.Figure:
+    """A conv layer's filters tiled into one uint8 picture (`features.filters_grid`)."""
+    return _picture(grid, title, _height_for(grid, width=500, low=200, high=600))
+
+
+def feature_map_figure(values: np.ndarray, title: str = "") -> go.Figure:
+    """One map (H, W) large, as a heatmap: hover shows each position's value."""
+    values = np.asarray(values, dtype=float)
+    fig = go.Figure(
+        go.Heatmap(
+            z=values,
+            colorscale="gray",
+            hovertemplate="row %{y}, col %{x}: %{z:.3f}<extra></extra>",
+        )
+    )
+    fig.update_yaxes(autorange="reversed", scaleanchor="x", constrain="domain", visible=False)
+    fig.update_xaxes(constrain="domain", visible=False)
+    fig.update_layout(title=title, height=460, margin=MARGIN, font=FONT)
+    return fig
+
+
+def model_input_figure(x: np.ndarray, title: str = "") -> go.Figure:
+    """The input exactly as the model receives it: (H, W, C) floats 0..1, hover shows values."""
+    x = np.asarray(x, dtype=float)
+    if x.ndim == 3 and x.shape[2] == 1:
+        x = x[:, :, 0]
+    if x.ndim == 2:
+        return feature_map_figure(x, title).update_traces(zmin=0, zmax=1, showscale=False)
+    picture = np.clip(np.round(x * 255), 0, 255).astype(np.uint8)
+    return _picture(picture, title, 460)
+
+
+def dense_bars(values: np.ndarray, title: str = "", max_bars: int = 2048) -> go.Figure:
+    """A 1-D output (units,) as one bar per unit (the first `max_bars` when there are more)."""
+    values = np.asarray(values, dtype=float).ravel()[:max_bars]
+    fig = go.Figure(
+        go.Bar(
+            x=np.arange(len(values)),
+            y=values,
+            marker_color=np.where(values >= 0, "#1f77b4", "#e4572e"),
+            hovertemplate="unit %{x}: %{y:.3f}<extra></extra>",
+        )
+    )
+    fig.update_layout(title=title, height=260, margin=MARGIN, font=FONT, bargap=0, xaxis_title=None)
+    return fig
+
+
+def top_k_bars(predictions: Sequence[tuple[str, float]], title: str = "") -> go.Figure:
+    """The model's top guesses [(class, probability)] as horizontal bars, likeliest on top."""
+    names = [str(name) for name, _ in predictions][::-1]
+    probs = [float(p) for _, p in predictions][::-1]
+    fig = go.Figure(
+        go.Bar(
+            x=probs,
+            y=names,
+            orientation="h",
+            text=[f"{p:.1%}" for p in probs],
+            textposition="auto",
+            marker_color="#1f77b4",
+            hovertemplate="%{y}: %{x:.2%}<extra></extra>",
+        )
+    )
+    fig.update_xaxes(range=[0, 1], tickformat=".0%")
+    fig.update_yaxes(type="category")
+    fig.update_layout(title=title, height=max(200, 36 * len(names) + 80), margin=MARGIN, font=FONT)
+    return fig
+
+
+def grad_cam_picture(image: np.ndarray, heatmap: np.ndarray, alpha: float = 0.45) -> np.ndarray:
+    """The input (H, W[, C]) 0..1 with the heatmap (H, W) 0..1 laid over it in colour -> uint8 RGB.
+
+    overlay = (1 − alpha) · input + alpha · jet(heatmap); red is where the model looked most.
+    """
+    image = np.asarray(image, dtype=np.float32)
+    if image.ndim == 3 and image.shape[2] == 1:
+        image = image[:, :, 0]
+    base = np.clip(image * 255, 0, 255).astype(np.uint8)
+    if base.ndim == 2:
+        base = np.repeat(base[:, :, None], 3, axis=2)
+    heat = np.clip(np.asarray(heatmap, np.float32) * 255, 0, 255).astype(np.uint8)
+    heat = cv2.resize(heat, (base.shape[1], base.shape[0]), interpolation=cv2.INTER_LINEAR)
+    colour = cv2.cvtColor(cv2.applyColorMap(heat, cv2.COLORMAP_JET), cv2.COLOR_BGR2RGB)
+    return cv2.addWeighted(base, 1 - alpha, colour, alpha, 0)
+
+
+def grad_cam_overlay(
+    image: np.ndarray, heatmap: np.ndarray, title: str = "", alpha: float = 0.45
+) -> go.Figure:
+    """Grad-CAM over the input (see `grad_cam_picture`)."""
+    return _picture(grad_cam_picture(image, heatmap, alpha), title, 460)
+
+
+def accuracy_curves_figure(
+    curves: Sequence[AccuracyCurve],
+    title: str = "",
+    x_title: str = "",
+    y_title: str = "",
+    names: Sequence[str] | None = None,
+) -> go.Figure:
+    """Accuracy against angle or shift, one line per model, all on one chart (0–100 %).
+
+    Curves of the same model name share a colour; a second curve of a name (e.g. after training
+    with augmentation) is dashed.
+    """
+    fig = go.Figure()
+    colours: dict[str, str] = {}
+    for number, curve in enumerate(curves):
+        label = names[number] if names else curve.model_name
+        base = curve.model_name.split(":")[0]
+        dashed = base in colours
+        colour = colours.setdefault(base, MODEL_COLOURS[len(colours) % len(MODEL_COLOURS)])
+        fig.add_trace(
+            go.Scatter(
+                x=list(curve.positions),
+                y=list(curve.accuracy),
+                mode="lines+markers",
+                name=label,
+                line={"color": colour, "dash": "dash" if dashed else "solid", "width": 3},
+                hovertemplate="%{x}: %{y:.1%}<extra>" + label + "</extra>",
+            )
+        )
+    positions = list(curves[0].positions) if curves else []
+    fig.update_xaxes(title=x_title, tickvals=positions)
+    fig.update_yaxes(title=y_title, range=[0, 1.02], tickformat=".0%")
+    fig.update_layout(
+        title=title,
+        height=400,
+        margin={"l": 10, "r": 10, "t": 50, "b": 10},
+        font=FONT,
+        legend={"orientation": "h", "y": -0.2},
+    )
+    return fig

@@ -1,0 +1,139 @@
+"""Choosing a model on the Feature maps and Rotation pages: the shipped pretrained MLP and CNN
+(loaded once per server and warmed up), this session's models, or an uploaded .keras file.
+
+Also the Rotation page's extra lesson: train both course models again with rotation
+augmentation, in background jobs, and keep them for this session.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+import streamlit as st
+
+from cnnviz.errors import CnnvizError, ModelError
+from cnnviz.ui import choice, show_error, t
+from cnnviz.ui.model_store import session_models
+
+PRETRAINED = ("mnist_cnn", "mlp")
+UPLOAD = "upload"
+
+
+@dataclass(frozen=True)
+class ChosenModel:
+    """A model ready to run, with what the pages need to show its answers."""
+
+    label: str
+    model: Any  # keras.Model (typed loosely: this module must not import keras at start)
+    class_names: list[str]
+    input_shape: tuple[int, int, int]
+    source: str  # "pretrained", "trained" or "uploaded"
+
+    @property
+    def is_mnist(self) -> bool:
+        """True for a model that reads 28×28 gray digits (a photo goes through prepare_digit)."""
+        return tuple(self.input_shape) == (28, 28, 1)
+
+
+@st.cache_resource(show_spinner=False)
+def pretrained(name: str):
+    """The shipped model `name` ("mlp" or "mnist_cnn"), shared by every session, warmed up once."""
+    from cnnviz import features, models
+
+    model = models.load_pretrained(name)
+    features.warm_up(model)
+    return model
+
+
+@st.cache_resource(show_spinner=False)
+def pretrained_class_names(name: str) -> list[str]:
+    from cnnviz import models
+
+    return [str(name) for name in models.pretrained_info(name)["class_names"]]
+
+
+@st.cache_resource(show_spinner=False)
+def mnist_sample():
+    """The embedded MNIST sample (cnnviz.data), loaded once per server."""
+    from cnnviz import data
+
+    return data.load("mnist")
+
+
+def _describe(model, source: str, label: str, class_names: list[str] | None = None) -> ChosenModel:
+    """Check the model reads pictures and answers one score per class; raise ModelError if not."""
+    from cnnviz import features
+
+    input_shape = features.model_input_shape(model)
+    outputs = model.outputs[0].shape
+    if len(outputs) != 2:
+        raise ModelError("features.not_a_classifier", shape=str(tuple(outputs)))
+    classes = int(outputs[-1])
+    if not class_names or len(class_names) != classes:
+        digits = classes == 10 and input_shape == (28, 28, 1)
+        class_names = (
+            [str(i) for i in range(classes)] if digits else [f"#{i}" for i in range(classes)]
+        )
+    return ChosenModel(label, model, list(class_names), input_shape, source)
+
+
+def _uploaded(key: str) -> ChosenModel | None:
+    """An uploaded .keras model, loaded (safe_mode) and warmed once per file."""
+    upload = st.file_uploader(
+        t("features.model_upload"), type=["keras"], key=f"{key}_model_upload",
+        help=t("features.model_upload_help"),
+    )  # fmt: skip
+    if upload is None:
+        st.caption(t("features.model_upload_help"))
+        return None
+    memo = f"{key}_model_loaded"
+    if st.session_state.get(memo, (None,))[0] != upload.file_id:
+        from cnnviz import features, models
+
+        try:
+            with st.spinner(t("features.model_loading")):
+                model = models.load_uploaded(upload.getvalue())
+                entry = _describe(model, "uploaded", upload.name)
+                features.warm_up(model)
+        except CnnvizError as error:
+            entry = error
+        except Exception as error:  # a model Keras loads but cannot run on a picture
+            entry = ModelError("features.model_cannot_run", reason=str(error).splitlines()[0])
+        st.session_state[memo] = (upload.file_id, entry)
+    entry = st.session_state[memo][1]
+    if isinstance(entry, CnnvizError):
+        show_error(entry)
+        return None
+    return entry
+
+
+def model_picker(key: str) -> ChosenModel | None:
+    """A selectbox of the shipped models, this session's models and an upload; None if none yet."""
+    mine = session_models()
+    options = [f"pretrained:{name}" for name in PRETRAINED]
+    options += [f"session:{name}" for name in mine] + [UPLOAD]
+
+    def label(option: str) -> str:
+        kind, _, name = option.partition(":")
+        if kind == "pretrained":
+            return t(f"models.pretrained.{name}")
+        if kind == "session":
+            return t("features.model_session", name=name)
+        return t("features.model_upload_option")
+
+    picked = choice(t("features.model"), options, key=f"{key}_model", widget="selectbox",
+                    format_func=label)  # fmt: skip
+    kind, _, name = picked.partition(":")
+    try:
+        if kind == "pretrained":
+            with st.spinner(t("features.model_loading")):
+                model = pretrained(name)
+            return _describe(model, "pretrained", label(picked), pretrained_class_names(name))
+        if kind == "session":
+            entry = mine[name]
+            return _describe(entry.model, entry.source, label(picked), entry.class_names)
+    except CnnvizError as error:
+        show_error(error)
+        return None
+    return _uploaded(key)
