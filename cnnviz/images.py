@@ -8,7 +8,6 @@ handwritten digit look like MNIST; `transform` rotates and shifts as the course 
 from __future__ import annotations
 
 import io
-import warnings
 import zlib
 from dataclasses import dataclass
 
@@ -67,18 +66,17 @@ def _sniff(data: bytes) -> None:
 def _open(data: bytes) -> Image.Image:
     """Open (headers only) one of FORMATS, refusing bombs; nothing is decoded yet."""
     _sniff(data)
-    with warnings.catch_warnings():
-        # Pillow warns above 89 MP and refuses above 179 MP; our own limit sits between
-        warnings.simplefilter("ignore", Image.DecompressionBombWarning)
-        try:
-            Image.init()
-            image = Image.open(io.BytesIO(data), formats=[f for f in FORMATS if f in Image.OPEN])
-        except Image.DecompressionBombError:
-            raise ImageError("images.too_many_pixels", limit=MAX_PIXELS // 1_000_000) from None
-        except UnidentifiedImageError:
-            raise _unreadable(data) from None
-        except Exception:  # noqa: BLE001 - Pillow's plugins report bad headers in many ways
-            raise ImageError("images.corrupt") from None
+    # Pillow only warns between 89 and 179 MP (its own refusal); our limit sits between. No
+    # warnings.catch_warnings here: it is not thread-safe, and Streamlit runs sessions in threads.
+    try:
+        Image.init()
+        image = Image.open(io.BytesIO(data), formats=[f for f in FORMATS if f in Image.OPEN])
+    except Image.DecompressionBombError:
+        raise ImageError("images.too_many_pixels", limit=MAX_PIXELS // 1_000_000) from None
+    except UnidentifiedImageError:
+        raise _unreadable(data) from None
+    except Exception:  # noqa: BLE001 - Pillow's plugins report bad headers in many ways
+        raise ImageError("images.corrupt") from None
     width, height = image.size
     if width * height > MAX_PIXELS:
         raise ImageError("images.too_many_pixels", limit=MAX_PIXELS // 1_000_000)
@@ -92,12 +90,19 @@ def _unreadable(data: bytes) -> ImageError:
     if data.startswith(_SIGNATURES) or data[8:12] == b"WEBP":
         return ImageError("images.corrupt")
     try:
-        with warnings.catch_warnings():
-            warnings.simplefilter("ignore")
-            other = Image.open(io.BytesIO(data))  # headers only, to name the format
-            return ImageError("images.unsupported", format=other.format or "?")
+        other = Image.open(io.BytesIO(data))  # headers only, to name the format
+        return ImageError("images.unsupported", format=other.format or "?")
     except Exception:  # noqa: BLE001 - any failure here means it is no picture at all
         return ImageError("images.not_an_image")
+
+
+def _check_png(data: bytes) -> None:
+    """Refuse a PNG whose checksums fail (a damaged file can still decode, as noise)."""
+    try:
+        with Image.open(io.BytesIO(data), formats=["PNG"]) as image:
+            image.verify()
+    except Exception:  # noqa: BLE001 - Pillow reports a bad checksum as SyntaxError or OSError
+        raise ImageError("images.corrupt") from None
 
 
 def _draft_size(size: tuple[int, int], max_side: int) -> tuple[int, int]:
@@ -148,7 +153,10 @@ def load_image(data: bytes, max_side: int = 2048) -> np.ndarray:
     that is not a readable picture: empty, not a picture, SVG, PDF, HEIC, another format, damaged,
     more than MAX_PIXELS pixels.
     """
-    image = _open(bytes(data))
+    data = bytes(data)
+    image = _open(data)
+    if image.format == "PNG":
+        _check_png(data)
     if image.format in ("JPEG", "MPO") and max(image.size) > max_side:
         image.draft("RGB", _draft_size(image.size, max_side))
     try:

@@ -6,14 +6,18 @@ check(rgb_array) asserts the picture was read correctly.
 
 from __future__ import annotations
 
+import gzip
 import io
 import struct
 import zlib
 from functools import cache
+from pathlib import Path
 
 import cv2
 import numpy as np
 from PIL import Image
+
+ASSETS = Path(__file__).resolve().parents[1] / "assets"
 
 
 def _save(image: Image.Image, fmt: str, **options) -> bytes:
@@ -49,21 +53,39 @@ def truncated_jpeg() -> bytes:
     return data[: len(data) // 3]
 
 
-def decompression_bomb() -> bytes:
-    """A valid PNG header claiming 30,000 × 30,000 pixels (900 MP) in a few hundred bytes."""
-    width = height = 30_000
+def truncated_png() -> bytes:
+    data = _save(Image.fromarray(gradient(200, 150)), "PNG")
+    return data[: len(data) // 2]
 
-    def chunk(kind: bytes, body: bytes) -> bytes:
-        return (
-            struct.pack(">I", len(body)) + kind + body + struct.pack(">I", zlib.crc32(kind + body))
-        )
 
+def damaged_png() -> bytes:
+    """A PNG whose picture data was altered after saving: its checksum no longer matches."""
+    data = bytearray(_save(Image.fromarray(gradient(200, 150)), "PNG"))
+    start = data.index(b"IDAT") + 40
+    data[start : start + 16] = bytes(16)
+    return bytes(data)
+
+
+def _png_chunk(kind: bytes, body: bytes) -> bytes:
+    return struct.pack(">I", len(body)) + kind + body + struct.pack(">I", zlib.crc32(kind + body))
+
+
+def decompression_bomb(width: int = 30_000, height: int = 30_000) -> bytes:
+    """A valid PNG header claiming width × height 1-bit pixels (900 MP) in a few hundred bytes."""
     header = struct.pack(">IIBBBBB", width, height, 1, 0, 0, 0, 0)  # 1-bit grayscale
     row = b"\x00" + b"\x00" * (width // 8 + 1)
     body = zlib.compress(row * 64, 9)  # far fewer rows than claimed: never decoded anyway
     return (
-        b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", header) + chunk(b"IDAT", body) + chunk(b"IEND", b"")
+        b"\x89PNG\r\n\x1a\n"
+        + _png_chunk(b"IHDR", header)
+        + _png_chunk(b"IDAT", body)
+        + _png_chunk(b"IEND", b"")
     )
+
+
+def just_too_many_pixels() -> bytes:
+    """11,000 × 11,000 = 121 MP: over the app's 120 MP, under Pillow's own refusal (179 MP)."""
+    return decompression_bomb(11_000, 11_000)
 
 
 def svg() -> bytes:
@@ -71,6 +93,35 @@ def svg() -> bytes:
         b'<?xml version="1.0"?>\n<svg xmlns="http://www.w3.org/2000/svg" width="40" height="40">'
         b'<circle cx="20" cy="20" r="15" fill="red"/></svg>'
     )
+
+
+def svg_from_a_drawing_program() -> bytes:
+    """As Illustrator and Inkscape write it: a byte-order mark, a comment and a DOCTYPE first."""
+    return (
+        b"\xef\xbb\xbf<?xml version='1.0' encoding='UTF-8'?>\n"
+        b"<!-- Generator: Adobe Illustrator 27.0 -->\n"
+        b'<!DOCTYPE svg PUBLIC "-//W3C//DTD SVG 1.1//EN" '
+        b'"http://www.w3.org/Graphics/SVG/1.1/DTD/svg11.dtd">\n' + svg().split(b"\n", 1)[1]
+    )
+
+
+def svgz() -> bytes:
+    return gzip.compress(svg(), mtime=0)
+
+
+def pdf() -> bytes:
+    return _save(Image.fromarray(gradient()), "PDF")
+
+
+def heic() -> bytes:
+    """The start of an iPhone photo (an ISO media 'ftyp' box with the HEIC brand); then noise."""
+    box = struct.pack(">I", 24) + b"ftypheic" + struct.pack(">I", 0) + b"mif1heic"
+    return box + random_bytes()[:2000]
+
+
+def eps() -> bytes:
+    """An EPS figure: Pillow can read it only by running Ghostscript, which uploads never do."""
+    return _save(Image.fromarray(gradient()), "EPS")
 
 
 def random_bytes() -> bytes:
@@ -81,8 +132,16 @@ BAD_FILES = [
     ("empty.jpg", empty, "images.empty"),
     ("notes.jpg", text_renamed_jpg, "images.not_an_image"),
     ("truncated.jpg", truncated_jpeg, "images.corrupt"),
+    ("truncated.png", truncated_png, "images.corrupt"),
+    ("damaged.png", damaged_png, "images.corrupt"),
     ("bomb.png", decompression_bomb, "images.too_many_pixels"),
+    ("121mp.png", just_too_many_pixels, "images.too_many_pixels"),
     ("drawing.svg", svg, "images.svg"),
+    ("illustrator.svg", svg_from_a_drawing_program, "images.svg"),
+    ("drawing.svgz", svgz, "images.svg"),
+    ("slides.pdf", pdf, "images.pdf"),
+    ("iphone.heic", heic, "images.heic"),
+    ("figure.eps", eps, "images.unsupported"),
     ("random.png", random_bytes, "images.not_an_image"),
 ]
 
@@ -115,13 +174,26 @@ def animated_gif() -> bytes:
     return _save(frames[0], "GIF", save_all=True, append_images=frames[1:], duration=100, loop=0)
 
 
-def exif_rotated_jpeg() -> bytes:
-    """Stored sideways (48 wide × 64 high) with EXIF orientation 6: shown upright it is 64×48."""
-    upright = Image.fromarray(gradient(64, 48))
-    stored = upright.transpose(Image.Transpose.ROTATE_90)  # what a phone held sideways writes
+_STORED_FOR = {  # EXIF orientation -> how the camera stored an upright picture
+    3: Image.Transpose.ROTATE_180,
+    6: Image.Transpose.ROTATE_90,  # phone turned clockwise: shown after turning 90° clockwise
+    8: Image.Transpose.ROTATE_270,
+}
+
+
+def exif_rotated_jpeg(orientation: int = 6) -> bytes:
+    """Stored turned (orientation 6 and 8: 48 wide × 64 high), shown upright it is 64 × 48."""
+    stored = Image.fromarray(gradient(64, 48)).transpose(_STORED_FOR[orientation])
     exif = Image.Exif()
-    exif[0x0112] = 6
+    exif[0x0112] = orientation
     return _save(stored, "JPEG", quality=95, exif=exif.tobytes())
+
+
+def jpeg_with_broken_exif() -> bytes:
+    """A JPEG whose EXIF block is cut short: the picture is fine, only the metadata is not."""
+    data = jpeg()
+    broken = b"Exif\x00\x00MM\x00*\x00\x00\x00\x08\x00\x05\x01\x12"
+    return data[:2] + b"\xff\xe1" + struct.pack(">H", len(broken) + 2) + broken + data[2:]
 
 
 def one_pixel() -> bytes:
@@ -132,16 +204,54 @@ def strip() -> bytes:
     return _save(Image.fromarray(gradient(10_000, 8)), "PNG")
 
 
+def gray_jpeg() -> bytes:
+    return _save(Image.fromarray(gradient()).convert("L"), "JPEG", quality=95)
+
+
+def one_bit_png() -> bytes:
+    """Mode "1": black left half, white right half."""
+    return _save(Image.fromarray(np.arange(64)[None, :].repeat(48, 0) >= 32), "PNG")
+
+
+def gray_alpha_png() -> bytes:
+    """Mode "LA": black, opaque on the left half, fully transparent on the right."""
+    gray_alpha = np.zeros((48, 64, 2), np.uint8)
+    gray_alpha[:, :32, 1] = 255
+    return _save(Image.fromarray(gray_alpha, "LA"), "PNG")
+
+
+def float_tiff() -> bytes:
+    """32-bit float (mode "F") with values 0.20 – 0.30, as a scientific camera writes."""
+    values = np.linspace(0.2, 0.3, 64 * 48, dtype=np.float32).reshape(48, 64)
+    return _save(Image.fromarray(values), "TIFF")
+
+
+def animated_webp() -> bytes:
+    frames = [Image.new("RGB", (40, 30), colour) for colour in ((0, 0, 255), (255, 0, 0))]
+    return _save(frames[0], "WEBP", save_all=True, append_images=frames[1:], lossless=True)
+
+
+def multi_picture_jpeg() -> bytes:
+    """MPO, as many phones write: the photo first, then a second picture (here red)."""
+    frames = [Image.new("RGB", (40, 30), colour) for colour in ((0, 0, 255), (255, 0, 0))]
+    return _save(frames[0], "MPO", save_all=True, append_images=frames[1:], quality=95)
+
+
+def bmp() -> bytes:
+    return _save(Image.fromarray(gradient()), "BMP")
+
+
 @cache
 def photo_48mp() -> bytes:
-    """An 8000 × 6000 JPEG made from a real photo (scikit-image's coffee, CC0) scaled up."""
-    try:
-        from skimage import data
+    """An 8000 × 6000 JPEG (about 10 MB) of a real photo with a camera's fine grain.
 
-        photo = data.coffee()
-    except ImportError:
-        photo = gradient(600, 400)
+    The shipped coffee photo (assets/samples, CC0) scaled up, plus noise so the file carries
+    as much detail to decode as a phone's 48-megapixel photo. Made once per test session.
+    """
+    photo = np.asarray(Image.open(ASSETS / "samples" / "coffee.jpg").convert("RGB"))
     big = cv2.resize(photo, (8000, 6000), interpolation=cv2.INTER_CUBIC)
+    grain = np.random.default_rng(0).integers(-8, 9, (1000, 1000, 1), dtype=np.int16)
+    big = np.clip(big + np.tile(grain, (6, 8, 1)), 0, 255).astype(np.uint8)
     return _save(Image.fromarray(big), "JPEG", quality=85)
 
 
@@ -190,13 +300,41 @@ def _big(rgb: np.ndarray) -> None:
     assert abs(rgb.shape[1] / rgb.shape[0] - 8000 / 6000) < 0.01
 
 
+def _gray(rgb: np.ndarray) -> None:
+    assert rgb.shape == (48, 64, 3)
+    assert (rgb[:, :, 0] == rgb[:, :, 1]).all() and (rgb[:, :, 1] == rgb[:, :, 2]).all()
+
+
+def _halves(left: int, right: int):
+    def check(rgb: np.ndarray) -> None:
+        assert rgb.shape == (48, 64, 3)
+        assert (rgb[:, :30] == left).all() and (rgb[:, 34:] == right).all()
+
+    return check
+
+
+def _plain(rgb: np.ndarray) -> None:
+    assert rgb.shape == (48, 64, 3)
+    assert np.abs(rgb.astype(int) - gradient()).mean() < 6
+
+
 ODD_FILES = [
     ("cmyk.jpg", cmyk_jpeg, _cmyk),
     ("deep.png", png_16bit, _spans_range),
+    ("float.tif", float_tiff, _spans_range),
     ("palette.png", palette_png_with_transparency, _palette),
     ("transparent.png", rgba_png, _over_white),
+    ("gray_alpha.png", gray_alpha_png, _halves(0, 255)),
+    ("line_art.png", one_bit_png, _halves(0, 255)),
+    ("gray.jpg", gray_jpeg, _gray),
     ("animation.gif", animated_gif, _first_frame),
+    ("animation.webp", animated_webp, _first_frame),
+    ("phone.mpo", multi_picture_jpeg, _first_frame),
     ("phone.jpg", exif_rotated_jpeg, _upright),
+    ("phone_left.jpg", lambda: exif_rotated_jpeg(8), _upright),
+    ("upside_down.jpg", lambda: exif_rotated_jpeg(3), _upright),
+    ("broken_exif.jpg", jpeg_with_broken_exif, _plain),
+    ("old.bmp", bmp, _plain),
     ("dot.png", one_pixel, _one_pixel),
     ("strip.png", strip, _strip),
     ("48mp.jpg", photo_48mp, _big),
