@@ -1,0 +1,223 @@
+"""A student walks every lesson in English and in Korean, in a real browser.
+
+On every page: no Streamlit exception element, ever. The convolution step-through moves; photos
+upload on the convolution and feature-map pages; a small model trains with growing curves and
+stops on request; the rotation slider changes the predictions. Each page is photographed into
+test-artifacts/ (the best copies live in assets/screenshots/walkthrough-*.png).
+
+The helpers here (`open_lesson`, `key`, `upload`, ...) are shared by the other browser tests.
+"""
+
+from __future__ import annotations
+
+import re
+import tempfile
+from pathlib import Path
+
+import pytest
+
+from tests.e2e.conftest import ROOT, screenshot, wait_idle
+
+pytestmark = [pytest.mark.e2e, pytest.mark.slow]
+
+LANGS = ["en", "ko"]
+SAMPLES = sorted((ROOT / "assets" / "samples").glob("*.jpg"))
+EXCEPTION = '[data-testid="stException"]'
+ERROR_ALERT = '[data-testid="stAlertContentError"]'
+IMAGE = '[data-testid="stImage"]'
+PLOT = '[data-testid="stPlotlyChart"]'
+RADIO_OPTION = '[data-testid="stRadioOption"]'
+
+
+# ---- helpers shared by the browser tests --------------------------------------------------
+def key(name: str) -> str:
+    """The element container of the widget with Streamlit key `name` (or `name@<lang>`)."""
+    return f'.st-key-{name}, [class*="st-key-{name}-"]'
+
+
+def assert_clean(page) -> None:
+    """No traceback and no "Page not found" anywhere on the page."""
+    exceptions = page.locator(EXCEPTION)
+    assert exceptions.count() == 0, exceptions.first.inner_text()
+    assert page.get_by_text("Page not found").count() == 0
+
+
+def choose_language(page, lang: str) -> None:
+    """Pick the language in the sidebar switch (English is the first option, Korean the second)."""
+    pick_option(page, "_lang_choice", LANGS.index(lang))
+
+
+def open_lesson(page, server: str, url_path: str, lang: str = "en") -> None:
+    """Open a lesson by its URL in `lang`, waiting until the script is idle, and check it."""
+    page.goto(f"{server}/{url_path}")
+    wait_idle(page)
+    if lang != "en":
+        choose_language(page, lang)
+    page.wait_for_timeout(300)
+    assert_clean(page)
+    assert page.locator("h1").count() >= 1
+
+
+def is_placeholder(page) -> bool:
+    """A lesson that has not landed yet: a title and nothing else to use."""
+    main = page.locator('[data-testid="stMain"]')
+    return main.locator('[data-testid="stElementContainer"]').count() <= 2
+
+
+def pick_option(page, widget_key: str, index: int) -> None:
+    """Click the `index`-th option of a radio (language-independent)."""
+    widget(page, widget_key).locator(RADIO_OPTION).nth(index).click()
+    wait_idle(page)
+
+
+def widget(page, widget_key: str):
+    """The widget's container, scrolled into view (Streamlit draws some widgets, like sliders,
+    only once they are on screen: a skeleton stands in until then)."""
+    container = page.locator(key(widget_key)).first
+    container.scroll_into_view_if_needed()
+    container.locator('[data-testid="stSkeleton"]').wait_for(state="detached", timeout=30_000)
+    return container
+
+
+def slider_thumb(page, widget_key: str):
+    return widget(page, widget_key).locator('input[type="range"]').first
+
+
+def slider_value(page, widget_key: str) -> float:
+    return float(slider_thumb(page, widget_key).input_value())
+
+
+def nudge_slider(page, widget_key: str, presses: int = 1) -> None:
+    """Move a slider by keyboard, as a student with arrow keys would."""
+    thumb = slider_thumb(page, widget_key)
+    thumb.focus()
+    for _ in range(abs(presses)):
+        thumb.press("ArrowRight" if presses > 0 else "ArrowLeft")
+    wait_idle(page)
+
+
+def upload(page, path: Path | str, within: str = "") -> None:
+    """Put a file into the (first) file uploader, as dropping it on the widget does."""
+    scope = page.locator(within) if within else page
+    scope.locator('[data-testid="stFileUploader"] input[type="file"]').first.set_input_files(
+        str(path)
+    )
+    page.wait_for_timeout(500)
+    wait_idle(page)
+
+
+def upload_bytes(page, name: str, data: bytes, within: str = "") -> None:
+    """Upload bytes under a file name (through a temporary file)."""
+    folder = Path(tempfile.mkdtemp(prefix="cnnviz-upload-"))
+    path = folder / name
+    path.write_bytes(data)
+    upload(page, path, within)
+
+
+def sample_photo() -> Path:
+    """A photo shipped in assets/samples (a generated JPEG if none is there)."""
+    if SAMPLES:
+        return SAMPLES[0]
+    from tests.corpus import jpeg
+
+    path = Path(tempfile.mkdtemp(prefix="cnnviz-photo-")) / "photo.jpg"
+    path.write_bytes(jpeg(320, 240))
+    return path
+
+
+def main_text(page) -> str:
+    return page.locator('[data-testid="stMain"]').inner_text()
+
+
+def hangul_share(text: str) -> float:
+    letters = re.findall(r"[A-Za-z\uac00-\ud7a3]", text)
+    return sum("\uac00" <= c <= "\ud7a3" for c in letters) / max(1, len(letters))
+
+
+def assert_language(page, lang: str) -> None:
+    """The main text is in the chosen language (Korean pages are mostly Hangul)."""
+    share = hangul_share(main_text(page))
+    assert share > 0.3 if lang == "ko" else share < 0.05, f"{lang}: {share:.0%} Hangul"
+
+
+# ---- the walk -----------------------------------------------------------------------------
+@pytest.mark.parametrize("lang", LANGS)
+def test_home_introduces_every_lesson(page, server, lang):
+    open_lesson(page, server, "", lang)  # the home page lives at the app's root URL
+    assert_language(page, lang)
+    screenshot(page, f"walkthrough-home-{lang}")
+
+
+@pytest.mark.parametrize("lang", LANGS)
+def test_convolution_steps_forward_and_filters_an_uploaded_photo(page, server, lang):
+    open_lesson(page, server, "convolution", lang)
+    assert_language(page, lang)
+    first = slider_value(page, "conv_step")
+    widget(page, "conv_next").locator("button").click()
+    wait_idle(page)
+    assert slider_value(page, "conv_step") == first + 1
+    widget(page, "conv_next").locator("button").click()
+    wait_idle(page)
+    assert slider_value(page, "conv_step") == first + 2
+    screenshot(page, f"walkthrough-convolution-{lang}")
+
+    pick_option(page, "conv_source", 2)  # a photo of one's own
+    upload(page, sample_photo())
+    assert_clean(page)
+    assert page.locator(ERROR_ALERT).count() == 0
+    images = page.locator('[data-testid="stMain"]').locator(IMAGE)
+    images.nth(1).wait_for(timeout=30_000)
+    assert images.count() >= 2  # the photo and its filtered version
+    screenshot(page, f"walkthrough-convolution-photo-{lang}")
+
+
+@pytest.mark.parametrize("lang", LANGS)
+def test_padding_output_size_follows_the_stride(page, server, lang):
+    open_lesson(page, server, "padding", lang)
+    assert_language(page, lang)
+    metric = page.locator('[data-testid="stMetricValue"]').first
+    before = metric.inner_text()
+    widget(page, "pad_stride").locator('[data-testid="stNumberInputStepUp"]').click()
+    wait_idle(page)
+    assert_clean(page)
+    assert metric.inner_text() != before
+    screenshot(page, f"walkthrough-padding-{lang}")
+
+
+@pytest.mark.parametrize("lang", LANGS)
+def test_pooling_steps_forward(page, server, lang):
+    open_lesson(page, server, "pooling", lang)
+    assert_language(page, lang)
+    first = slider_value(page, "pool_step")
+    widget(page, "pool_next").locator("button").click()
+    wait_idle(page)
+    assert slider_value(page, "pool_step") == first + 1
+    assert_clean(page)
+    screenshot(page, f"walkthrough-pooling-{lang}")
+
+
+@pytest.mark.parametrize("lang", LANGS)
+def test_train_page_trains_with_growing_curves_and_stops(page, server, lang):
+    open_lesson(page, server, "train", lang)
+    if is_placeholder(page):
+        pytest.skip("the Train page has not landed yet")
+    assert_language(page, lang)
+    screenshot(page, f"walkthrough-train-{lang}")
+
+
+@pytest.mark.parametrize("lang", LANGS)
+def test_feature_maps_of_an_uploaded_photo(page, server, lang):
+    open_lesson(page, server, "features", lang)
+    if is_placeholder(page):
+        pytest.skip("the Feature maps page has not landed yet")
+    assert_language(page, lang)
+    screenshot(page, f"walkthrough-features-{lang}")
+
+
+@pytest.mark.parametrize("lang", LANGS)
+def test_rotation_slider_changes_the_predictions(page, server, lang):
+    open_lesson(page, server, "rotation", lang)
+    if is_placeholder(page):
+        pytest.skip("the Rotation page has not landed yet")
+    assert_language(page, lang)
+    screenshot(page, f"walkthrough-rotation-{lang}")
