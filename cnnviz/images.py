@@ -13,7 +13,7 @@ from dataclasses import dataclass
 
 import cv2
 import numpy as np
-from PIL import Image, ImageOps, UnidentifiedImageError
+from PIL import ExifTags, Image, UnidentifiedImageError
 
 from cnnviz.errors import ImageError, ShapeError
 
@@ -134,12 +134,24 @@ def _to_rgb(image: Image.Image) -> Image.Image:
     return image.convert("RGB")
 
 
-def _upright(image: Image.Image) -> Image.Image:
-    """Apply the EXIF orientation a phone writes; a damaged EXIF block is ignored."""
+# EXIF orientation -> the turn that shows the picture upright (as ImageOps.exif_transpose)
+_UPRIGHT = {
+    2: Image.Transpose.FLIP_LEFT_RIGHT,
+    3: Image.Transpose.ROTATE_180,
+    4: Image.Transpose.FLIP_TOP_BOTTOM,
+    5: Image.Transpose.TRANSPOSE,
+    6: Image.Transpose.ROTATE_270,
+    7: Image.Transpose.TRANSVERSE,
+    8: Image.Transpose.ROTATE_90,
+}
+
+
+def _orientation(image: Image.Image) -> int:
+    """The EXIF orientation a phone writes (1 = upright); a damaged EXIF block counts as 1."""
     try:
-        return ImageOps.exif_transpose(image)
+        return int(image.getexif().get(ExifTags.Base.Orientation, 1))
     except Exception:  # noqa: BLE001 - the pixels are fine, only the metadata is broken
-        return image
+        return 1
 
 
 def load_image(data: bytes, max_side: int = 2048) -> np.ndarray:
@@ -163,14 +175,16 @@ def load_image(data: bytes, max_side: int = 2048) -> np.ndarray:
         image.load()  # Pillow opens at the first frame of an animation or a multi-page file
     except Exception:  # noqa: BLE001 - decoders report damaged data in many ways
         raise ImageError("images.corrupt") from None
-    image = _upright(image)
+    orientation = _orientation(image)
     try:
         image = _to_rgb(image)
     except ValueError:
         raise ImageError("images.unsupported", format=f"{image.format} {image.mode}") from None
     if max(image.size) > max_side:
         image.thumbnail((max_side, max_side), Image.Resampling.BICUBIC, reducing_gap=2.0)
-    return np.asarray(image, dtype=np.uint8).copy()
+    if orientation in _UPRIGHT:  # turned after shrinking: fewer pixels to move
+        image = image.transpose(_UPRIGHT[orientation])
+    return np.array(image, dtype=np.uint8)  # (H, W, 3), a writable copy
 
 
 def to_gray(img: np.ndarray) -> np.ndarray:

@@ -175,15 +175,22 @@ def animated_gif() -> bytes:
 
 
 _STORED_FOR = {  # EXIF orientation -> how the camera stored an upright picture
+    1: None,
+    2: Image.Transpose.FLIP_LEFT_RIGHT,
     3: Image.Transpose.ROTATE_180,
+    4: Image.Transpose.FLIP_TOP_BOTTOM,
+    5: Image.Transpose.TRANSPOSE,
     6: Image.Transpose.ROTATE_90,  # phone turned clockwise: shown after turning 90° clockwise
+    7: Image.Transpose.TRANSVERSE,
     8: Image.Transpose.ROTATE_270,
 }
 
 
 def exif_rotated_jpeg(orientation: int = 6) -> bytes:
-    """Stored turned (orientation 6 and 8: 48 wide × 64 high), shown upright it is 64 × 48."""
-    stored = Image.fromarray(gradient(64, 48)).transpose(_STORED_FOR[orientation])
+    """Stored turned or mirrored (orientations 5–8: 48 wide × 64 high); upright it is 64 × 48."""
+    stored = Image.fromarray(gradient(64, 48))
+    if _STORED_FOR[orientation] is not None:
+        stored = stored.transpose(_STORED_FOR[orientation])
     exif = Image.Exif()
     exif[0x0112] = orientation
     return _save(stored, "JPEG", quality=95, exif=exif.tobytes())

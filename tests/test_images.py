@@ -77,6 +77,14 @@ def test_plain_jpeg_keeps_its_size_and_colours():
     assert np.abs(rgb.astype(int) - corpus.gradient()).mean() < 6
 
 
+@pytest.mark.parametrize("orientation", range(1, 9))
+def test_every_exif_orientation_comes_out_the_right_way_up(orientation):
+    """The blue corner top-left and red rising to the right, however the camera stored it."""
+    rgb = images.load_image(corpus.exif_rotated_jpeg(orientation))
+    assert rgb.shape == (48, 64, 3)
+    assert np.abs(rgb.astype(int) - corpus.gradient()).mean() < 6
+
+
 def test_sixteen_bit_is_stretched_over_its_own_range_not_clipped():
     """Values 40,000 – 50,000 of 65,535 become 0 – 255, in order, not a flat 155 – 195."""
     gray = images.load_image(corpus.png_16bit())[:, :, 0].astype(int)
