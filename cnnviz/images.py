@@ -75,7 +75,7 @@ def _open(data: bytes) -> Image.Image:
         raise ImageError("images.too_many_pixels", limit=MAX_PIXELS // 1_000_000) from None
     except UnidentifiedImageError:
         raise _unreadable(data) from None
-    except Exception:  # noqa: BLE001 - Pillow's plugins report bad headers in many ways
+    except Exception:  # Pillow's plugins report bad headers in many ways
         raise ImageError("images.corrupt") from None
     width, height = image.size
     if width * height > MAX_PIXELS:
@@ -92,7 +92,7 @@ def _unreadable(data: bytes) -> ImageError:
     try:
         other = Image.open(io.BytesIO(data))  # headers only, to name the format
         return ImageError("images.unsupported", format=other.format or "?")
-    except Exception:  # noqa: BLE001 - any failure here means it is no picture at all
+    except Exception:  # any failure here means it is no picture at all
         return ImageError("images.not_an_image")
 
 
@@ -101,7 +101,7 @@ def _check_png(data: bytes) -> None:
     try:
         with Image.open(io.BytesIO(data), formats=["PNG"]) as image:
             image.verify()
-    except Exception:  # noqa: BLE001 - Pillow reports a bad checksum as SyntaxError or OSError
+    except Exception:  # Pillow reports a bad checksum as SyntaxError or OSError
         raise ImageError("images.corrupt") from None
 
 
@@ -150,7 +150,7 @@ def _orientation(image: Image.Image) -> int:
     """The EXIF orientation a phone writes (1 = upright); a damaged EXIF block counts as 1."""
     try:
         return int(image.getexif().get(ExifTags.Base.Orientation, 1))
-    except Exception:  # noqa: BLE001 - the pixels are fine, only the metadata is broken
+    except Exception:  # the pixels are fine, only the metadata is broken
         return 1
 
 
@@ -173,7 +173,7 @@ def load_image(data: bytes, max_side: int = 2048) -> np.ndarray:
         image.draft("RGB", _draft_size(image.size, max_side))
     try:
         image.load()  # Pillow opens at the first frame of an animation or a multi-page file
-    except Exception:  # noqa: BLE001 - decoders report damaged data in many ways
+    except Exception:  # decoders report damaged data in many ways
         raise ImageError("images.corrupt") from None
     orientation = _orientation(image)
     try:
@@ -203,10 +203,10 @@ def _unit_range(img: np.ndarray) -> np.ndarray:
     above 1.5 taken as 0..255."""
     if img.dtype == np.bool_:
         return img.astype(np.float32)
+    if img.dtype == np.uint8:
+        return img.astype(np.float32) / 255.0
     if np.issubdtype(img.dtype, np.integer):
-        return img.astype(np.float32) / (
-            255.0 if img.dtype == np.uint8 else np.iinfo(img.dtype).max
-        )
+        return img.astype(np.float32) / np.iinfo(img.dtype).max
     img = np.nan_to_num(img.astype(np.float32))
     return img / 255.0 if img.size and img.max() > 1.5 else img
 
@@ -290,9 +290,7 @@ class DigitSteps:
     """Each step of turning a digit photo into an MNIST-like input (uint8 images but `result`)."""
 
     gray: np.ndarray  # (H, W) luminance of the photo
-    inverted: (
-        np.ndarray
-    )  # (H, W) white ink on black: the photo minus its lighting, dark ink flipped
+    inverted: np.ndarray  # (H, W) white ink on black: the photo minus the paper's lighting
     ink: np.ndarray  # (H, W) 0/255 mask of the strokes kept (thresholded, specks dropped)
     cropped: np.ndarray  # the strokes cut to their bounding box, pen width evened out
     fitted: np.ndarray  # scaled into the 20 × 20 box, aspect kept
@@ -322,8 +320,9 @@ def _paper(gray: np.ndarray, dark_ink: bool) -> np.ndarray:
     """The paper's brightness at every pixel, ink removed: a morphological closing (dark ink)
     or opening (light ink) with a window wider than any pen, on a copy at most 256 px wide."""
     side = max(gray.shape)
-    small = cv2.resize(gray, None, fx=256 / side, fy=256 / side, interpolation=cv2.INTER_AREA)
-    small = small if side > 256 else gray
+    small = gray
+    if side > 256:
+        small = cv2.resize(gray, None, fx=256 / side, fy=256 / side, interpolation=cv2.INTER_AREA)
     window = max(3, max(small.shape) // 5) | 1
     box = cv2.getStructuringElement(cv2.MORPH_RECT, (window, window))
     operation = cv2.MORPH_CLOSE if dark_ink else cv2.MORPH_OPEN
