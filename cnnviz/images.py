@@ -89,6 +89,8 @@ def _unreadable(data: bytes) -> ImageError:
     """Why a file is not one of FORMATS: damaged, another picture format, or not a picture."""
     if data.startswith(_SIGNATURES) or data[8:12] == b"WEBP":
         return ImageError("images.corrupt")
+    if data[4:8] == b"ftyp" and data[8:12] in (b"avif", b"avis"):
+        return ImageError("images.unsupported", format="AVIF")  # a Pillow built without it
     try:
         other = Image.open(io.BytesIO(data))  # headers only, to name the format
         return ImageError("images.unsupported", format=other.format or "?")

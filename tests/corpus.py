@@ -244,6 +244,11 @@ def multi_picture_jpeg() -> bytes:
     return _save(frames[0], "MPO", save_all=True, append_images=frames[1:], quality=95)
 
 
+def avif() -> bytes:
+    """AVIF, as newer phones and browsers save (needs a Pillow built with libavif)."""
+    return _save(Image.fromarray(gradient()), "AVIF", quality=90)
+
+
 def bmp() -> bytes:
     return _save(Image.fromarray(gradient()), "BMP")
 

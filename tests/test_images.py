@@ -4,7 +4,7 @@ pictures become model inputs; digit photos become MNIST digits the shipped CNN r
 import cv2
 import numpy as np
 import pytest
-from PIL import JpegImagePlugin
+from PIL import JpegImagePlugin, features
 
 from cnnviz import i18n, images
 from cnnviz.errors import ShapeError
@@ -83,6 +83,13 @@ def test_every_exif_orientation_comes_out_the_right_way_up(orientation):
     rgb = images.load_image(corpus.exif_rotated_jpeg(orientation))
     assert rgb.shape == (48, 64, 3)
     assert np.abs(rgb.astype(int) - corpus.gradient()).mean() < 6
+
+
+@pytest.mark.skipif(not features.check("avif"), reason="this Pillow reads no AVIF")
+def test_avif_photos_are_read():
+    rgb = images.load_image(corpus.avif())
+    assert rgb.shape == (48, 64, 3)
+    assert np.abs(rgb.astype(int) - corpus.gradient()).mean() < 8
 
 
 def test_sixteen_bit_is_stretched_over_its_own_range_not_clipped():
