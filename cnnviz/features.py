@@ -217,9 +217,10 @@ def _normalise(maps: np.ndarray, normalize: str) -> np.ndarray:
     return np.clip(scaled, 0, 255).round().astype(np.uint8)
 
 
-def grid_columns(count: int, map_height: int = 1, map_width: int = 1) -> int:
-    """Columns for `count` maps so the grid is about as wide as it is high."""
-    return max(1, min(count, math.ceil(math.sqrt(count * map_height / max(map_width, 1)))))
+def grid_columns(count: int, map_height: int = 1, map_width: int = 1, aspect: float = 2.5) -> int:
+    """Columns for `count` maps so the grid is about `aspect` times as wide as it is high."""
+    wanted = math.sqrt(count * aspect * map_height / max(map_width, 1))
+    return max(1, min(count, math.ceil(wanted)))
 
 
 def tile(
@@ -244,9 +245,9 @@ def tile(
     columns = columns or grid_columns(count, height, width)
     rows = math.ceil(count / columns)
     shown = _normalise(maps, normalize)
-    longest = max(rows * (height + gap), columns * (width + gap))
-    if longest > max_side:
-        factor = max_side / longest
+    room = (max_side + gap) / columns - gap, (max_side + gap) / rows - gap  # per map, with gaps
+    factor = min(room[0] / width, room[1] / height)
+    if factor < 1:
         size = (max(1, int(width * factor)), max(1, int(height * factor)))
         shown = np.stack(
             [cv2.resize(shown[:, :, c], size, interpolation=cv2.INTER_AREA) for c in range(count)],

@@ -30,7 +30,7 @@ __all__ = [
     "top_k_bars",
 ]
 
-FONT = {"size": 15}
+FONT = {"size": 14}
 MARGIN = {"l": 10, "r": 10, "t": 40, "b": 10}
 MODEL_COLOURS = ("#1f77b4", "#e4572e", "#2ca02c", "#9467bd")  # MLP blue, CNN orange, …
 
@@ -49,7 +49,7 @@ def _picture(image: np.ndarray, title: str, height: int) -> go.Figure:
     return fig
 
 
-def _height_for(image: np.ndarray, width: int = 700, low: int = 220, high: int = 760) -> int:
+def _height_for(image: np.ndarray, width: int = 1000, low: int = 160, high: int = 560) -> int:
     """A figure height that shows the picture about `width` pixels wide, within low..high."""
     rows, cols = image.shape[:2]
     return int(np.clip(width * rows / max(cols, 1) + 50, low, high))
@@ -62,10 +62,10 @@ def feature_map_grid(tiled: np.ndarray, title: str = "") -> go.Figure:
 
 def filters_figure(grid: np.ndarray, title: str = "") -> go.Figure:
     """A conv layer's filters tiled into one uint8 picture (`features.filters_grid`)."""
-    return _picture(grid, title, _height_for(grid, width=500, low=200, high=600))
+    return _picture(grid, title, _height_for(grid, width=500, low=200, high=400))
 
 
-def feature_map_figure(values: np.ndarray, title: str = "") -> go.Figure:
+def feature_map_figure(values: np.ndarray, title: str = "", height: int = 460) -> go.Figure:
     """One map (H, W) large, as a heatmap: hover shows each position's value."""
     values = np.asarray(values, dtype=float)
     fig = go.Figure(
@@ -77,7 +77,7 @@ def feature_map_figure(values: np.ndarray, title: str = "") -> go.Figure:
     )
     fig.update_yaxes(autorange="reversed", scaleanchor="x", constrain="domain", visible=False)
     fig.update_xaxes(constrain="domain", visible=False)
-    fig.update_layout(title=title, height=460, margin=MARGIN, font=FONT)
+    fig.update_layout(title=title, height=height, margin=MARGIN, font=FONT)
     return fig
 
 
@@ -87,9 +87,9 @@ def model_input_figure(x: np.ndarray, title: str = "") -> go.Figure:
     if x.ndim == 3 and x.shape[2] == 1:
         x = x[:, :, 0]
     if x.ndim == 2:
-        return feature_map_figure(x, title).update_traces(zmin=0, zmax=1, showscale=False)
+        return feature_map_figure(x, title, 360).update_traces(zmin=0, zmax=1, showscale=False)
     picture = np.clip(np.round(x * 255), 0, 255).astype(np.uint8)
-    return _picture(picture, title, 460)
+    return _picture(picture, title, 360)
 
 
 def dense_bars(values: np.ndarray, title: str = "", max_bars: int = 2048) -> go.Figure:
@@ -149,7 +149,7 @@ def grad_cam_overlay(
     image: np.ndarray, heatmap: np.ndarray, title: str = "", alpha: float = 0.45
 ) -> go.Figure:
     """Grad-CAM over the input (see `grad_cam_picture`)."""
-    return _picture(grad_cam_picture(image, heatmap, alpha), title, 460)
+    return _picture(grad_cam_picture(image, heatmap, alpha), title, 360)
 
 
 def accuracy_curves_figure(

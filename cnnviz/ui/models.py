@@ -137,3 +137,140 @@ def model_picker(key: str) -> ChosenModel | None:
         show_error(error)
         return None
     return _uploaded(key)
+
+
+# --- the Rotation page: both course models trained again with rotation augmentation --------------
+
+COURSE_MODELS = ("mlp", "mnist_cnn")
+ROTATION_JOBS = "rotation_jobs"  # session key: (degrees, {name: TrainingJob})
+ROTATION_MODELS = "rotation_augmented"  # session key: (degrees, {name: keras.Model})
+ROTATION_CURVES = "rotation_augmented_curves"  # session key: {axis: [AccuracyCurve, ...]}
+ROTATION_EPOCHS = 3
+CURVE_DIGITS = 1000  # test digits behind each point of the accuracy curves
+
+
+def _curves(trained: dict, suffix: str = "") -> dict:
+    """{"angle": [curve per model], "shift": [...]} over the first CURVE_DIGITS test digits."""
+    from cnnviz import rotation
+
+    sample = mnist_sample()
+    digits, labels = sample.x_test[:CURVE_DIGITS], sample.y_test[:CURVE_DIGITS]
+    return {
+        axis: [
+            rotation.accuracy_curve(model, digits, labels, axis, model_name=name + suffix)
+            for name, model in trained.items()
+        ]
+        for axis in ("angle", "shift")
+    }
+
+
+@st.cache_resource(show_spinner=False)
+def shipped_curves() -> dict:
+    """Accuracy of the shipped MLP and CNN against angle and against shift, once per server."""
+    return _curves({name: pretrained(name) for name in COURSE_MODELS})
+
+
+@st.cache_resource(show_spinner=False)
+def mean_pixels_changed() -> float:
+    """Mean count of input values that change when a test digit moves one pixel right."""
+    from cnnviz import rotation
+
+    return rotation.mean_pixels_changed(mnist_sample().x_test[:CURVE_DIGITS])
+
+
+@st.cache_resource(show_spinner=False)
+def training_gate():
+    """The server-wide limit on trainings running at once ($CNNVIZ_MAX_TRAININGS, default 2)."""
+    from cnnviz import training
+
+    return training.TrainingGate(training.max_trainings_from_env())
+
+
+def _build(name: str):
+    from cnnviz import models
+    from cnnviz.architectures import ARCHITECTURES
+
+    return models.build(ARCHITECTURES[name], seed=0)
+
+
+def start_rotation_training(degrees: float) -> None:
+    """Train fresh MLP and CNN on the embedded sample with rotations up to ± `degrees`, in the
+    background (one job each, behind the server's training gate)."""
+    from functools import partial
+
+    from cnnviz import training
+
+    config = training.TrainConfig(
+        epochs=ROTATION_EPOCHS,
+        augmentation=training.Augmentation(rotation=float(degrees)),
+        seed=0,
+    )
+    jobs = {
+        name: training.TrainingJob(
+            partial(_build, name), mnist_sample(), config, training_gate(), name=name
+        )
+        for name in COURSE_MODELS
+    }
+    for job in jobs.values():
+        job.start()
+    st.session_state[ROTATION_JOBS] = (degrees, jobs)
+
+
+def rotation_training_running() -> bool:
+    """True while this session's augmented training is queued or running."""
+    _, jobs = st.session_state.get(ROTATION_JOBS, (None, {}))
+    return any(not job.done for job in jobs.values())
+
+
+def augmented_models() -> tuple[float, dict] | None:
+    """(degrees, {"mlp": model, "mnist_cnn": model}) once this session trained them, else None."""
+    return st.session_state.get(ROTATION_MODELS)
+
+
+def augmented_curves() -> dict:
+    """The augmented models' curves ({axis: [curve, ...]}, model names "mlp:aug" …), or {}."""
+    return st.session_state.get(ROTATION_CURVES, {})
+
+
+def rotation_training_progress() -> None:
+    """Progress of the augmented training; when both are done, keep the models and rerun."""
+    degrees, jobs = st.session_state.get(ROTATION_JOBS, (None, {}))
+    if not jobs:
+        return
+    snapshots = {name: job.snapshot() for name, job in jobs.items()}
+    for name, snapshot in snapshots.items():
+        label = t(f"models.pretrained.{name}").split(" (")[0]
+        if snapshot.error is not None:
+            show_error(snapshot.error)
+        elif snapshot.status == "waiting":
+            st.caption(
+                t("rotation.training_waiting", model=label, position=snapshot.queue_position)
+            )
+        elif snapshot.curves is not None and snapshot.active:
+            done = len(snapshot.curves.batch_steps) / max(snapshot.curves.total_steps, 1)
+            st.progress(min(done, 1.0), text=t("rotation.training_progress", model=label))
+    if all(not snapshot.active and snapshot.status != "new" for snapshot in snapshots.values()):
+        del st.session_state[ROTATION_JOBS]
+        trained = {
+            name: snapshot.result.model
+            for name, snapshot in snapshots.items()
+            if snapshot.result is not None
+        }
+        if len(trained) == len(COURSE_MODELS):
+            _keep_augmented(degrees, trained)
+        st.rerun()
+
+
+def _keep_augmented(degrees: float, trained: dict) -> None:
+    """Keep the augmented models for this session, on this page and among the session's models."""
+    from cnnviz import features
+    from cnnviz.ui.model_store import SessionModel, add_session_model
+
+    for name, model in trained.items():
+        features.warm_up(model)
+        label = f"{name}_rotation_{int(degrees)}"  # a name, like the Train page's, not a sentence
+        add_session_model(
+            SessionModel(label, model, [str(d) for d in range(10)], (28, 28, 1), "trained")
+        )
+    st.session_state[ROTATION_CURVES] = _curves(trained, suffix=":aug")
+    st.session_state[ROTATION_MODELS] = (degrees, trained)
