@@ -11,32 +11,13 @@ import pytest
 
 from cnnviz import conv, i18n, images
 from cnnviz.errors import ShapeError
+from cnnviz.examples import EXAMPLES
 from cnnviz.kernels import KERNELS
 
-EXAMPLE_1 = np.array(
-    [[3, 3, 2, 1, 0], [0, 0, 1, 3, 1], [3, 1, 2, 2, 3], [2, 0, 0, 2, 2], [2, 0, 0, 0, 1]]
-)
-KERNEL_1 = np.array([[0, 1, 2], [2, 2, 0], [0, 1, 2]])
-EXAMPLE_2 = np.array(
-    [
-        [0, 1, 1, 1, 0, 0, 0],
-        [0, 0, 1, 1, 1, 0, 0],
-        [0, 0, 0, 1, 1, 1, 0],
-        [0, 0, 0, 1, 1, 0, 0],
-        [0, 0, 1, 1, 0, 0, 0],
-        [0, 1, 1, 0, 0, 0, 0],
-        [1, 1, 0, 0, 0, 0, 0],
-    ]
-)
-PATCH_3 = np.array(
-    [
-        [60, 113, 56, 139, 85],
-        [73, 121, 54, 84, 128],
-        [131, 99, 70, 129, 127],
-        [80, 57, 115, 69, 134],
-        [104, 126, 123, 95, 130],
-    ]
-)
+# the course's worked examples (COURSE.md); the expected outputs below are written out by hand
+EXAMPLE_1, KERNEL_1 = EXAMPLES["five_by_five"].grid, EXAMPLES["five_by_five"].kernel
+EXAMPLE_2 = EXAMPLES["binary_seven"].grid
+PATCH_3 = EXAMPLES["sharpen_patch"].grid
 SHARPEN = np.array([[0, -1, 0], [-1, 5, -1], [0, -1, 0]])
 
 

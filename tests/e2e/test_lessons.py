@@ -21,14 +21,18 @@ def test_stepping_the_convolution_moves_the_window_and_the_sum(page, server):
     screenshot(page, "convolution-step")
 
 
-def test_uploading_a_photo_shows_it_filtered(page, server, tmp_path):
-    photo = tmp_path / "photo.jpg"
-    photo.write_bytes(corpus.jpeg(320, 240))
+def upload_on_convolution_page(page, server, path) -> None:
     page.goto(f"{server}/convolution")
     wait_idle(page)
     page.get_by_text("Upload a photo").first.click()
     wait_idle(page)
-    page.locator('[data-testid="stFileUploader"] input[type="file"]').set_input_files(str(photo))
+    page.locator('[data-testid="stFileUploader"] input[type="file"]').set_input_files(str(path))
+
+
+def test_uploading_a_photo_shows_it_filtered(page, server, tmp_path):
+    photo = tmp_path / "photo.jpg"
+    photo.write_bytes(corpus.jpeg(320, 240))
+    upload_on_convolution_page(page, server, photo)
     page.get_by_text("Filtered (").wait_for(timeout=30_000)
     wait_idle(page)
     assert page.locator('[data-testid="stImage"] img').count() >= 2
@@ -39,10 +43,6 @@ def test_uploading_a_photo_shows_it_filtered(page, server, tmp_path):
 def test_a_text_file_renamed_jpg_gets_a_message_in_the_browser(page, server, tmp_path):
     bad = tmp_path / "notes.jpg"
     bad.write_bytes(corpus.text_renamed_jpg())
-    page.goto(f"{server}/convolution")
-    wait_idle(page)
-    page.get_by_text("Upload a photo").first.click()
-    wait_idle(page)
-    page.locator('[data-testid="stFileUploader"] input[type="file"]').set_input_files(str(bad))
+    upload_on_convolution_page(page, server, bad)
     page.get_by_text("not a picture we can read").wait_for(timeout=30_000)
     assert page.locator('[data-testid="stException"]').count() == 0
