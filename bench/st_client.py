@@ -80,13 +80,18 @@ def serve(
     log_path: Path | None = None,
     timeout: float = 90,
     extra_args: tuple[str, ...] = (),
+    address: str | None = "127.0.0.1",
 ) -> Iterator[Server]:
-    """Run `streamlit run script` on a free localhost port until the block ends."""
+    """Run `streamlit run script` on a free port until the block ends.
+
+    `address=None` leaves the listening address to the config, as a teacher starting the app for
+    a class does (use it only where nothing outside can reach this machine, e.g. a namespace).
+    """
     port = free_port()
     log_path = log_path or Path(f"/tmp/cnnviz-server-{port}.log")
     cmd = [
-        sys.executable, "-m", "streamlit", "run", script,
-        "--server.port", str(port), "--server.address", "127.0.0.1",
+        sys.executable, "-m", "streamlit", "run", script, "--server.port", str(port),
+        *(["--server.address", address] if address else []),
         "--server.headless", "true", "--browser.gatherUsageStats", "false",
         "--server.fileWatcherType", "none", *extra_args,
     ]  # fmt: skip
