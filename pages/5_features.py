@@ -34,6 +34,12 @@ with input_column:
         st.caption(t("features.digit_label", label=int(digits.y_test[int(index)])))
     else:
         picture = photo.photo_from("features", source)
+    as_digit = False
+    if chosen.is_mnist and source != "digit":  # a photo of a handwritten digit, made MNIST-like
+        as_digit = st.toggle(
+            t("features.as_digit"), source != "sample", key=f"features_as_digit_{source}"
+        )
+        st.caption(t("features.as_digit_help" if as_digit else "features.not_digit_help"))
     if picture is None:
         st.info(t("features.choose_input"))
         st.stop()
@@ -45,7 +51,6 @@ with move_column:
     dy = st.slider(t("features.dy"), -side // 4, side // 4, 0, key="features_dy")
     zoom = st.slider(t("features.zoom"), 0.5, 2.0, 1.0, 0.1, key="features_zoom")
 
-as_digit = chosen.is_mnist and source != "digit"
 try:
     prepared = features.model_input(picture, chosen.input_shape, angle, dx, dy, zoom, as_digit)
     layers = features.activations(chosen.model, prepared.x)

@@ -33,7 +33,8 @@ class ChosenModel:
     @property
     def is_mnist(self) -> bool:
         """True for a model that reads 28×28 gray digits (a photo goes through prepare_digit)."""
-        return tuple(self.input_shape) == (28, 28, 1)
+        digits = [str(d) for d in range(10)]
+        return tuple(self.input_shape) == (28, 28, 1) and list(self.class_names) == digits
 
 
 @st.cache_resource(show_spinner=False)
