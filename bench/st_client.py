@@ -20,12 +20,12 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import http.client
 import os
 import socket
 import subprocess
 import sys
 import time
-import urllib.request
 import uuid
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
@@ -162,16 +162,23 @@ class Element:
 
 
 def _http(method: str, url: str, data: bytes | None = None, headers: dict | None = None):
-    """A blocking HTTP request to the local server; returns (status, headers, body)."""
-    if urlsplit(url).hostname not in LOCAL_HOSTS:
+    """A blocking HTTP request to the local server; returns (status, headers, body).
+
+    A server that refuses a large body early (413) may close the connection while the body is
+    still being sent: its answer is read anyway.
+    """
+    parts = urlsplit(url)
+    if parts.hostname not in LOCAL_HOSTS:
         raise ValueError(f"st_client talks to localhost only, not {url}")
-    request = urllib.request.Request(url, data=data, method=method, headers=headers or {})
-    opener = urllib.request.build_opener(urllib.request.ProxyHandler({}))
+    connection = http.client.HTTPConnection(parts.hostname, parts.port, timeout=60)
     try:
-        with opener.open(request, timeout=30) as response:
-            return response.status, response.headers, response.read()
-    except urllib.error.HTTPError as error:
-        return error.code, error.headers, error.read()
+        # the answer to a refused body, if any, is already waiting
+        with contextlib.suppress(BrokenPipeError, ConnectionResetError):
+            connection.request(method, parts.path or "/", body=data, headers=headers or {})
+        response = connection.getresponse()
+        return response.status, response.headers, response.read()
+    finally:
+        connection.close()
 
 
 def multipart(name: str, data: bytes, mime: str) -> tuple[bytes, str]:

@@ -96,22 +96,48 @@ def nudge_slider(page, widget_key: str, presses: int = 1) -> None:
     wait_idle(page)
 
 
-def upload(page, path: Path | str, within: str = "") -> None:
-    """Put a file into the (first) file uploader, as dropping it on the widget does."""
-    scope = page.locator(within) if within else page
-    scope.locator('[data-testid="stFileUploader"] input[type="file"]').first.set_input_files(
-        str(path)
-    )
-    page.wait_for_timeout(500)
-    wait_idle(page)
+RUN_COUNTER = """() => {
+  if (window.cnnvizRuns === undefined) {
+    window.cnnvizRuns = 0;
+    new MutationObserver((records) => {
+      for (const r of records) if (r.oldValue === "running") window.cnnvizRuns += 1;
+    }).observe(document.body, {attributes: true, attributeOldValue: true, subtree: true,
+                               attributeFilter: ["data-test-script-state"]});
+  }
+  return window.cnnvizRuns;
+}"""
 
 
-def upload_bytes(page, name: str, data: bytes, within: str = "") -> None:
+def after_a_run(page, action, timeout: float = 60_000) -> None:
+    """Do `action` and wait until a script run it caused has finished (not just any idle moment:
+    an upload reaches the server only after the browser has sent the file)."""
+    before = page.evaluate(RUN_COUNTER)
+    action()
+    page.wait_for_function("n => window.cnnvizRuns > n", arg=before, timeout=timeout)
+    wait_idle(page, timeout=timeout)
+
+
+def upload(page, path: Path | str, within: str = "", runs: bool = True) -> None:
+    """Put a file into the (first) file uploader, as dropping it on the widget does, and wait
+    until the script has run on it (`runs=False`: a file Streamlit refuses before any run)."""
+    scope = page.locator(within).first if within else page
+    uploader = scope.locator('[data-testid="stFileUploader"]').first
+    choose = lambda: uploader.locator('input[type="file"]').set_input_files(str(path))  # noqa: E731
+    if runs:
+        after_a_run(page, choose)
+    else:
+        choose()
+        name = Path(path).name
+        uploader.locator(f'[data-testid="stFileChipName"][title="{name}"]').wait_for()
+        wait_idle(page)
+
+
+def upload_bytes(page, name: str, data: bytes, within: str = "", runs: bool = True) -> None:
     """Upload bytes under a file name (through a temporary file)."""
     folder = Path(tempfile.mkdtemp(prefix="cnnviz-upload-"))
     path = folder / name
     path.write_bytes(data)
-    upload(page, path, within)
+    upload(page, path, within, runs)
 
 
 def sample_photo() -> Path:
