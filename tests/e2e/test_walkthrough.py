@@ -50,7 +50,8 @@ def choose_language(page, lang: str) -> None:
 def open_lesson(page, server: str, url_path: str, lang: str = "en") -> None:
     """Open a lesson by its URL in `lang`, waiting until the script is idle, and check it."""
     page.goto(f"{server}/{url_path}")
-    wait_idle(page)
+    page.locator("h1").first.wait_for(timeout=120_000)  # a first visit may load Keras first
+    wait_idle(page, timeout=120_000)
     if lang != "en":
         choose_language(page, lang)
     page.wait_for_timeout(300)
@@ -234,16 +235,46 @@ def test_train_page_trains_with_growing_curves_and_stops(page, server, lang):
 @pytest.mark.parametrize("lang", LANGS)
 def test_feature_maps_of_an_uploaded_photo(page, server, lang):
     open_lesson(page, server, "features", lang)
-    if is_placeholder(page):
-        pytest.skip("the Feature maps page has not landed yet")
     assert_language(page, lang)
+    top = ".st-key-features_top .js-plotly-plot"
+    page.locator(top).first.wait_for(timeout=60_000)  # the shipped CNN on a test digit
+    pick_option(page, "features_source", 2)  # an upload
+    from tests.corpus import handwritten_digit_photo
+
+    upload_bytes(page, "digit.jpg", handwritten_digit_photo(7, seed=3))
+    assert_clean(page)
+    assert page.locator(ERROR_ALERT).count() == 0, page.locator(ERROR_ALERT).first.inner_text()
+    page.locator(top).first.wait_for(timeout=60_000)
+    layers = page.locator('[class*="st-key-features_layer_"]')
+    assert layers.count() >= 4  # every layer of the CNN has its own section
     screenshot(page, f"walkthrough-features-{lang}")
+    widget(page, "features_top")
+    screenshot(page, f"walkthrough-features-predictions-{lang}")
+
+
+def readings(page) -> list[str]:
+    """What each model says on the Rotation page (its metric and how sure it is)."""
+    main = page.locator('[data-testid="stMain"]')
+    values = main.locator('[data-testid="stMetricValue"]')
+    bars = main.locator('[data-testid="stProgress"]')
+    return [values.nth(i).inner_text() for i in range(values.count())] + [
+        bars.nth(i).inner_text() for i in range(bars.count())
+    ]
 
 
 @pytest.mark.parametrize("lang", LANGS)
 def test_rotation_slider_changes_the_predictions(page, server, lang):
     open_lesson(page, server, "rotation", lang)
-    if is_placeholder(page):
-        pytest.skip("the Rotation page has not landed yet")
     assert_language(page, lang)
+    before = readings(page)
+    assert len(before) >= 4, before  # two models: a digit and a probability each
+    thumb = slider_thumb(page, "rotation_angle")
+    after_a_run(page, lambda: (thumb.focus(), thumb.press("End")))  # turn the digit upside down
+    assert slider_value(page, "rotation_angle") == 180
+    assert_clean(page)
+    after = readings(page)
+    assert after != before, after
+    page.locator("h1").first.scroll_into_view_if_needed()
     screenshot(page, f"walkthrough-rotation-{lang}")
+    widget(page, "rotation_curve_angle").locator(".js-plotly-plot").wait_for(timeout=120_000)
+    screenshot(page, f"walkthrough-rotation-curves-{lang}")
