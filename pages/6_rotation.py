@@ -100,9 +100,10 @@ st.markdown(t("rotation.augment_intro", epochs=model_ui.ROTATION_EPOCHS))
 running = model_ui.rotation_training_running()
 degrees = st.select_slider(t("rotation.augment_degrees"), [15, 30, 45, 60, 90, 180], 90,
                            key="rotation_augment_degrees", disabled=running)  # fmt: skip
-if st.button(t("rotation.augment_button"), key="rotation_augment", disabled=running):
-    model_ui.start_rotation_training(degrees)
-    running = True
+running = running or bool(
+    st.button(t("rotation.augment_button"), key="rotation_augment", disabled=running,
+              on_click=model_ui.start_rotation_training, args=(degrees,))
+)  # fmt: skip
 
 
 @st.fragment(run_every=1.0 if running else None)

@@ -145,6 +145,7 @@ def model_picker(key: str) -> ChosenModel | None:
 COURSE_MODELS = ("mlp", "mnist_cnn")
 ROTATION_JOBS = "rotation_jobs"  # session key: (degrees, {name: TrainingJob})
 ROTATION_MODELS = "rotation_augmented"  # session key: (degrees, {name: keras.Model})
+ROTATION_ERRORS = "rotation_training_errors"  # session key: [CnnvizError] of the last try
 ROTATION_CURVES = "rotation_augmented_curves"  # session key: {axis: [AccuracyCurve, ...]}
 ROTATION_EPOCHS = 3
 CURVE_DIGITS = 1000  # test digits behind each point of the accuracy curves
@@ -215,6 +216,7 @@ def start_rotation_training(degrees: float) -> None:
     for job in jobs.values():
         job.start()
     st.session_state[ROTATION_JOBS] = (degrees, jobs)
+    st.session_state[ROTATION_ERRORS] = []
 
 
 def rotation_training_running() -> bool:
@@ -234,29 +236,28 @@ def augmented_curves() -> dict:
 
 
 def rotation_training_progress() -> None:
-    """Progress of the augmented training; when both are done, keep the models and rerun."""
+    """Progress of the augmented training; when both are done, keep the models and rerun.
+
+    A training that failed leaves its message on the page until the next try.
+    """
+    for error in st.session_state.get(ROTATION_ERRORS, []):
+        show_error(error)
     degrees, jobs = st.session_state.get(ROTATION_JOBS, (None, {}))
     if not jobs:
         return
     snapshots = {name: job.snapshot() for name, job in jobs.items()}
     for name, snapshot in snapshots.items():
-        label = t(f"models.pretrained.{name}").split(" (")[0]
-        if snapshot.error is not None:
-            show_error(snapshot.error)
-        elif snapshot.status == "waiting":
-            st.caption(
-                t("rotation.training_waiting", model=label, position=snapshot.queue_position)
-            )
+        label = t(f"rotation.model_{name}")
+        if snapshot.status == "waiting":
+            position = snapshot.queue_position
+            st.caption(t("rotation.training_waiting", model=label, position=position))
         elif snapshot.curves is not None and snapshot.active:
             done = len(snapshot.curves.batch_steps) / max(snapshot.curves.total_steps, 1)
             st.progress(min(done, 1.0), text=t("rotation.training_progress", model=label))
-    if all(not snapshot.active and snapshot.status != "new" for snapshot in snapshots.values()):
+    if all(not s.active and s.status != "new" for s in snapshots.values()):
         del st.session_state[ROTATION_JOBS]
-        trained = {
-            name: snapshot.result.model
-            for name, snapshot in snapshots.items()
-            if snapshot.result is not None
-        }
+        st.session_state[ROTATION_ERRORS] = [s.error for s in snapshots.values() if s.error]
+        trained = {name: s.result.model for name, s in snapshots.items() if s.result is not None}
         if len(trained) == len(COURSE_MODELS):
             _keep_augmented(degrees, trained)
         st.rerun()
