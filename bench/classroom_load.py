@@ -41,6 +41,12 @@ CHROMIUM_ARGS = [
 ]  # fmt: skip
 IDLE = '[data-testid="stApp"][data-test-script-state="notRunning"]'
 TIMEOUT = 180.0  # no single step of a student may take longer than this
+# --without-keras-clear: what the class would see if the app stopped Streamlit from calling
+# keras.backend.clear_session() (a full gc.collect) after every script run once Keras is loaded.
+WITHOUT_KERAS_CLEAR = """
+from streamlit.runtime.scriptrunner import script_runner
+script_runner._clean_problem_modules = lambda: None
+"""
 
 
 @dataclass
@@ -174,7 +180,12 @@ async def run_class(args) -> list[Outcome]:
     from playwright.async_api import async_playwright
 
     pictures = photos(args.students)
-    with serve(timeout=120) as server:
+    env = None
+    if args.without_keras_clear:
+        folder = Path(tempfile.mkdtemp(prefix="cnnviz-site-"))
+        (folder / "sitecustomize.py").write_text(WITHOUT_KERAS_CLEAR)
+        env = {"PYTHONPATH": f"{folder}{os.pathsep}{ROOT}"}
+    with serve(timeout=120, env=env) as server:
         print(f"server up in {server.started_in:.2f} s (pid {server.pid}, {server.url})")
         started = time.monotonic()
         teacher = await socket_student(server.url, "teacher", pictures[0], _set(asyncio.Event()),
@@ -240,6 +251,8 @@ def report(outcomes: list[Outcome], args) -> None:
     errors = [o for o in outcomes if o.error]
     results = [o.result_s for o in outcomes if not o.error]
     opens = [o.open_s for o in outcomes if o.open_s == o.open_s]
+    if args.without_keras_clear:
+        print("\n(Streamlit patched: no keras.backend.clear_session() after each script run)")
     print(f"\n{args.students} students ({args.browsers} in chromium), {args.trainers} trainings, "
           f"arrivals over {args.arrive} s, uploads over {args.ramp} s, {os.cpu_count()} cores")  # fmt: skip
     print(f"errors: {len(errors)}")
@@ -265,6 +278,11 @@ def main() -> None:
     parser.add_argument("--arrive", type=float, default=20.0, help="students arrive over (s)")
     parser.add_argument("--ramp", type=float, default=10.0, help="uploads spread over (s)")
     parser.add_argument("--train-head-start", type=float, default=5.0)
+    parser.add_argument(
+        "--without-keras-clear",
+        action="store_true",
+        help="patch Streamlit so it does not clear the Keras session after runs",
+    )
     args = parser.parse_args()
     args.browsers = min(args.browsers, args.students)
     os.chdir(ROOT)
