@@ -16,6 +16,7 @@ from pathlib import Path
 
 import pytest
 
+from cnnviz.kernels import KERNELS
 from tests.e2e.conftest import ROOT, screenshot, wait_idle
 
 pytestmark = [pytest.mark.e2e, pytest.mark.slow]
@@ -78,6 +79,12 @@ def widget(page, widget_key: str):
     container.scroll_into_view_if_needed()
     container.locator('[data-testid="stSkeleton"]').wait_for(state="detached", timeout=30_000)
     return container
+
+
+def select_option(page, widget_key: str, index: int) -> None:
+    """Choose the `index`-th option of a selectbox (language-independent)."""
+    widget(page, widget_key).locator('[data-testid="stSelectbox"]').click()
+    after_a_run(page, lambda: page.locator('[role="option"]').nth(index).click())
 
 
 def slider_thumb(page, widget_key: str):
@@ -190,6 +197,7 @@ def test_convolution_steps_forward_and_filters_an_uploaded_photo(page, server, l
 
     pick_option(page, "conv_source", 2)  # a photo of one's own
     upload(page, sample_photo())
+    select_option(page, "conv_kernel", list(KERNELS).index("sobel_x"))
     assert_clean(page)
     assert page.locator(ERROR_ALERT).count() == 0
     images = page.locator('[data-testid="stMain"]').locator(IMAGE)
