@@ -1,0 +1,200 @@
+"""The app's trainer against a plain `model.fit`, in one process, on the same model and data.
+
+Prints, for the course MNIST CNN on the embedded MNIST sample (or --dataset/--model):
+- plain fit: `model.fit(x / 255, y, batch_size, epochs, validation_data)` with no callback;
+- the app's trainer: `cnnviz.training.train` with a live-progress callback (what the Train page
+  runs), its ratio to plain fit (target ≤ 1.05), updates a second and the first curve point;
+- the time until the test accuracy first reaches 97 % with the app's default recipe (target
+  ≤ 10 s on 2 cores), measured after every epoch with the scoring time left out;
+- the process's resident memory over ten small trainings in a row.
+The two fits alternate, each run starting from the same seeded weights; medians are reported.
+No timing is asserted: machines differ; the ratio is what to compare.
+
+    python bench/train_speed.py                       # CPU, the defaults above
+    KERAS_BACKEND=jax python bench/train_speed.py --dataset fashion_mnist --batch-size 256 \
+        --epochs 3 --skip-target --skip-memory        # the GPU run in the issue
+"""
+
+from __future__ import annotations
+
+import argparse
+import gc
+import os
+import statistics
+import sys
+import time
+from dataclasses import replace
+
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+
+import keras  # noqa: E402
+import numpy as np  # noqa: E402
+
+from cnnviz import data, models, training  # noqa: E402
+from cnnviz.architectures import ARCHITECTURES  # noqa: E402
+
+
+def rss_mb() -> float:
+    """Resident memory of this process in MB (Linux /proc)."""
+    with open("/proc/self/statm") as f:
+        pages = int(f.read().split()[1])
+    return pages * os.sysconf("SC_PAGE_SIZE") / 1e6
+
+
+def compiled(model: keras.Model, config: training.TrainConfig, spe: int) -> keras.Model:
+    model.compile(
+        optimizer=training.make_optimizer(config),
+        loss="sparse_categorical_crossentropy",
+        metrics=["accuracy"],
+        steps_per_execution=spe,
+    )
+    return model
+
+
+def plain_fit(dataset, architecture, config, train_rows, validation_rows, spe: int) -> float:
+    """Seconds for the plain `model.fit` of the course, on the same rows as the trainer."""
+    model = compiled(
+        models.build(architecture, dataset.input_shape, dataset.num_classes, config.seed),
+        config,
+        spe,
+    )
+    x = dataset.x_train.astype("float32") / 255.0
+    validation = (x[validation_rows], dataset.y_train[validation_rows])
+    x_train, y_train = x[train_rows], dataset.y_train[train_rows]
+    start = time.perf_counter()
+    model.fit(
+        x_train,
+        y_train,
+        batch_size=config.batch_size,
+        epochs=config.epochs,
+        validation_data=validation if len(validation_rows) else None,
+        verbose=0,
+    )
+    return time.perf_counter() - start
+
+
+def app_fit(dataset, architecture, config) -> tuple[float, int, float]:
+    """Seconds of the app's `train` (fit only), its number of updates and its first update's delay."""
+    model = models.build(architecture, dataset.input_shape, dataset.num_classes, config.seed)
+    updates: list[float] = []
+    start = time.perf_counter()
+    result = training.train(
+        model, dataset, config, lambda progress: updates.append(time.perf_counter())
+    )
+    first = (updates[0] - start) if updates else float("nan")
+    return result.seconds, len(updates), first
+
+
+def time_to_accuracy(dataset, architecture, config, target: float) -> list[tuple[float, float]]:
+    """(training seconds, test accuracy) after each epoch of the app's trainer, scoring excluded."""
+    model = models.build(architecture, dataset.input_shape, dataset.num_classes, config.seed)
+    x_test = dataset.x_test.astype("float32") / 255.0
+    points: list[tuple[float, float]] = []
+    scoring = [0.0]
+
+    def on_progress(progress: training.Progress) -> None:
+        if progress.kind != "epoch":
+            return
+        start = time.perf_counter()
+        predicted = np.argmax(model.predict(x_test, batch_size=512, verbose=0), axis=1)
+        points.append((progress.seconds - scoring[0], float(np.mean(predicted == dataset.y_test))))
+        scoring[0] += time.perf_counter() - start
+
+    training.train(model, dataset, config, on_progress)
+    return points
+
+
+def memory_over_trainings(dataset, count: int = 10) -> list[float]:
+    """RSS (MB) after each of `count` small trainings of the course MLP, one after another."""
+    sizes = []
+    config = training.TrainConfig(epochs=1, batch_size=64, max_train_images=1000)
+    for seed in range(count):
+        model = models.build(ARCHITECTURES["mlp"], dataset.input_shape, dataset.num_classes, seed)
+        result = training.train(model, dataset, replace(config, seed=seed))
+        del model, result
+        gc.collect()
+        sizes.append(rss_mb())
+    return sizes
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--dataset", default="mnist")
+    parser.add_argument("--model", default="mnist_cnn")
+    parser.add_argument("--epochs", type=int, default=2)
+    parser.add_argument("--batch-size", type=int, default=128)
+    parser.add_argument("--repeats", type=int, default=3)
+    parser.add_argument("--steps-per-execution", type=int, default=None)
+    parser.add_argument("--skip-target", action="store_true")
+    parser.add_argument("--skip-memory", action="store_true")
+    args = parser.parse_args()
+
+    dataset = data.load(args.dataset)
+    architecture = ARCHITECTURES[args.model]
+    config = training.TrainConfig(
+        epochs=args.epochs,
+        batch_size=args.batch_size,
+        steps_per_execution=args.steps_per_execution,
+    )
+    spe = args.steps_per_execution or (32 if training.gpu_name() else 1)
+    train_rows, validation_rows = training._split(dataset, config)
+    print(f"device: {training.device_description()}, keras {keras.__version__}")
+    print(f"load average: {os.getloadavg()[0]:.2f} on {os.cpu_count()} cores")
+    print(
+        f"{args.model} on {args.dataset}: {len(train_rows)} training images, "
+        f"{len(validation_rows)} validation, batch {args.batch_size}, {args.epochs} epochs, "
+        f"steps_per_execution {spe}"
+    )
+
+    # warm-up: the first fit in a process pays for tracing and thread pools
+    plain_fit(dataset, architecture, config, train_rows[:512], [], spe)
+    app_fit(dataset, architecture, training.TrainConfig(epochs=1, max_train_images=512))
+
+    plain, app, updates, first = [], [], [], []
+    for repeat in range(args.repeats):
+        runs = ("plain", "app") if repeat % 2 == 0 else ("app", "plain")
+        for run in runs:
+            if run == "plain":
+                plain.append(
+                    plain_fit(dataset, architecture, config, train_rows, validation_rows, spe)
+                )
+            else:
+                seconds, count, delay = app_fit(dataset, architecture, config)
+                app.append(seconds)
+                updates.append(count / seconds)
+                first.append(delay)
+        print(f"  run {repeat + 1}: plain {plain[-1]:.2f} s, app {app[-1]:.2f} s", flush=True)
+    plain_s, app_s = statistics.median(plain), statistics.median(app)
+    print(f"plain model.fit      {plain_s:7.2f} s  ({plain_s / args.epochs:.3f} s an epoch)")
+    print(f"app trainer          {app_s:7.2f} s  ({app_s / args.epochs:.3f} s an epoch)")
+    print(f"ratio app / plain    {app_s / plain_s:7.3f}   (target ≤ 1.05)")
+    print(f"updates a second     {statistics.median(updates):7.1f}")
+    print(f"first curve point    {statistics.median(first):7.2f} s after train() was called")
+
+    if not args.skip_target:
+        recipe = replace(training.RECIPES["quick"], epochs=4)
+        points = time_to_accuracy(dataset, architecture, recipe, 0.97)
+        for epoch, (seconds, accuracy) in enumerate(points, start=1):
+            print(
+                f"  quick recipe, epoch {epoch}: {seconds:5.1f} s of training, test {accuracy:.2%}"
+            )
+        reached = [seconds for seconds, accuracy in points if accuracy >= 0.97]
+        print(
+            "time to 97 % test     "
+            + (f"{reached[0]:7.1f} s   (target ≤ 10 s)" if reached else "not reached in 4 epochs")
+        )
+
+    if not args.skip_memory:
+        before = rss_mb()
+        sizes = memory_over_trainings(dataset)
+        print(
+            "memory over 10 trainings: "
+            + " ".join(f"{size:.0f}" for size in sizes)
+            + f" MB (before {before:.0f} MB; growth from 2nd to 10th {sizes[-1] - sizes[1]:+.0f} MB)"
+        )
+
+
+if __name__ == "__main__":
+    main()
