@@ -174,3 +174,14 @@ def test_moving_the_picture_and_enlarging_a_map_changes_what_is_shown():
     )
     at.radio(key="features_normalize@en").set_value("minmax").run()
     assert not at.exception
+
+
+def test_a_camera_photo_of_a_digit_is_read_like_an_upload():
+    at = open_page(PAGE, timeout=60)
+    at.radio(key="features_source@en").set_value("camera").run()
+    assert i18n.t("features.photo_camera_help") in [c.value for c in at.caption]
+    at.camera_input(key="features_camera").set_value(
+        ("shot.jpg", corpus.handwritten_digit_photo(8, seed=5), "image/jpeg")
+    ).run()
+    assert not at.exception and not at.error
+    assert chart(at, "features_top")["data"][0]["y"][-1] == "8"
