@@ -264,3 +264,55 @@ def test_warm_up_runs_the_model_and_builds_its_extractor():
     model = tiny_functional()
     features.warm_up(model)
     assert features.extractor(model).layers[-1].name == "scores"
+
+
+# --- figures ---------------------------------------------------------------------------------
+
+
+def test_a_layer_is_one_picture_in_its_figure_however_many_maps():
+    from cnnviz import plots
+
+    tiled = features.tile(pictures(1, (13, 13, 64))[0])
+    figure = plots.feature_map_grid(tiled, "layer")
+    assert len(figure.data) == 1 and figure.data[0].type == "image"
+    assert figure.data[0].source.startswith("data:image/png;base64,")
+
+
+def test_top_k_bars_draw_the_likeliest_guess_on_top():
+    from cnnviz import plots
+
+    figure = plots.top_k_bars([("cat", 0.7), ("dog", 0.2), ("fox", 0.1)])
+    assert list(figure.data[0].y) == ["fox", "dog", "cat"]  # Plotly draws the last bar on top
+    assert list(figure.data[0].text) == ["10.0%", "20.0%", "70.0%"]
+
+
+def test_grad_cam_picture_is_the_weighted_blend_of_input_and_jet_colours():
+    """overlay = (1 − alpha) · input + alpha · jet(heatmap)."""
+    from cnnviz import plots
+
+    image = np.full((4, 4, 1), 0.5, np.float32)
+    heatmap = np.zeros((4, 4), np.float32)
+    heatmap[0, 0] = 1.0
+    overlay = plots.grad_cam_picture(image, heatmap, alpha=0.5)
+    assert overlay.shape == (4, 4, 3) and overlay.dtype == np.uint8
+    hot = cv2.applyColorMap(np.uint8([[255]]), cv2.COLORMAP_JET)[0, 0][::-1]  # BGR -> RGB
+    cold = cv2.applyColorMap(np.uint8([[0]]), cv2.COLORMAP_JET)[0, 0][::-1]
+    np.testing.assert_allclose(overlay[0, 0], 0.5 * 127 + 0.5 * hot, atol=1)
+    np.testing.assert_allclose(overlay[3, 3], 0.5 * 127 + 0.5 * cold, atol=1)
+    assert overlay[0, 0, 0] > overlay[0, 0, 2]  # red where the model looked
+
+
+def test_accuracy_curves_show_each_model_once_and_a_retrained_one_dashed():
+    from cnnviz import plots
+    from cnnviz.rotation import AccuracyCurve
+
+    curves = [
+        AccuracyCurve("mlp", "angle", (-15, 0, 15), (0.5, 0.9, 0.5), 10),
+        AccuracyCurve("mnist_cnn", "angle", (-15, 0, 15), (0.6, 0.95, 0.6), 10),
+        AccuracyCurve("mlp:aug", "angle", (-15, 0, 15), (0.8, 0.9, 0.8), 10),
+    ]
+    figure = plots.accuracy_curves_figure(curves, names=["MLP", "CNN", "MLP, rotated"])
+    assert [trace.name for trace in figure.data] == ["MLP", "CNN", "MLP, rotated"]
+    assert [trace.line.dash for trace in figure.data] == ["solid", "solid", "dash"]
+    assert figure.data[0].line.color == figure.data[2].line.color != figure.data[1].line.color
+    assert list(figure.layout.xaxis.tickvals) == [-15, 0, 15]
