@@ -142,6 +142,7 @@ class Element:
     proto: Any
     path: tuple[int, ...]
     run: int  # which script run drew it last
+    fragment_id: str = ""  # the fragment that drew it, if any
 
     @property
     def id(self) -> str:
@@ -202,6 +203,7 @@ class Session:
     page: str = ""
     timeout: float = 60.0
     session_id: str = ""
+    page_script_hash: str = ""  # the page being shown, as the server named it
     elements: dict[tuple[int, ...], Element] = field(default_factory=dict)
     page_not_found: bool = False
     runs: int = 0  # script runs started (full or fragment)
@@ -303,6 +305,7 @@ class Session:
         kind = msg.WhichOneof("type")
         if kind == "new_session":
             self.session_id = msg.new_session.initialize.session_id or self.session_id
+            self.page_script_hash = msg.new_session.page_script_hash or self.page_script_hash
             self.runs += 1
             if not msg.metadata.run.fragment_ids:  # a full run registers its fragments anew
                 self.fragments = {}
@@ -341,7 +344,9 @@ class Session:
             element = delta.new_element
             kind = element.WhichOneof("type")
             if kind:
-                self.elements[path] = Element(kind, getattr(element, kind), path, self.runs)
+                self.elements[path] = Element(
+                    kind, getattr(element, kind), path, self.runs, delta.fragment_id
+                )
         elif delta.WhichOneof("type") == "add_block":
             self._blocks.append(path)
 
@@ -361,7 +366,9 @@ class Session:
         await self._ws.send(back.SerializeToString())
 
     def _client_state(self, fragment_id: str = "") -> ClientState:
-        state = ClientState(page_name=self.page, fragment_id=fragment_id)
+        state = ClientState(
+            page_name=self.page, page_script_hash=self.page_script_hash, fragment_id=fragment_id
+        )
         present = {e.id for e in self.elements.values() if e.id}
         for widget_id, value in self._values.items():
             if not present or widget_id in present:
@@ -372,11 +379,11 @@ class Session:
         state.context_info.url = f"{self.base_url}/{self.page}"
         return state
 
-    async def rerun(self, fragment_id: str = "", wait: bool = True) -> None:
-        """Run the script again with the current widget values (as after a widget change)."""
+    async def rerun(self, fragment_id: str = "", wait: bool = True, auto: bool = True) -> None:
+        """Run the script (or one fragment) again with the current widget values."""
         back = BackMsg()
         back.rerun_script.CopyFrom(self._client_state(fragment_id))
-        if fragment_id:
+        if fragment_id and auto:
             back.rerun_script.is_auto_rerun = True
         self._triggers = []
         self._pending += 1
@@ -494,10 +501,10 @@ class Session:
         await self.rerun(wait=wait)
 
     async def click(self, label: str, wait: bool = True) -> None:
-        """Press a button."""
+        """Press a button (inside a fragment, only that fragment reruns, as in the browser)."""
         element = self.widget(label, "button")
         self._triggers.append(WidgetState(id=element.id, trigger_value=True))
-        await self.rerun(wait=wait)
+        await self.rerun(element.fragment_id, wait=wait, auto=False)
 
     async def upload(
         self, label: str, name: str, data: bytes, mime: str = "image/jpeg", wait: bool = True
