@@ -377,11 +377,14 @@ class Curves:
     val_loss: list[float] = field(default_factory=list)
     val_accuracy: list[float] = field(default_factory=list)
     seconds: float = 0.0
+    first_batch_seconds: float | None = None  # the first batch also builds the step: slow
 
     def add(self, progress: Progress) -> None:
         """Append one report (a few floats: this runs after every batch)."""
         self.seconds = progress.seconds
         if progress.kind == "batch":
+            if self.first_batch_seconds is None:
+                self.first_batch_seconds = progress.seconds
             self.batch_steps.append(progress.step)
             self.batch_loss.append(progress.loss)
             self.batch_accuracy.append(progress.accuracy)
@@ -414,11 +417,16 @@ class Curves:
         return [step / self.steps_per_epoch for step in self.batch_steps]
 
     def seconds_left(self) -> float | None:
-        """Time left at the pace so far: seconds · (total − done) / done; None before a batch."""
-        done = self.steps_done
-        if done == 0 or self.seconds <= 0:
+        """Time left at the pace since the first batch: (t − t₁)/(done − b₁) · (total − done).
+
+        The first report is left out of the pace: it includes building the training step.
+        None until there is a pace to go by.
+        """
+        if len(self.batch_steps) < 2 or self.first_batch_seconds is None:
             return None
-        return self.seconds * (self.total_steps - done) / done
+        done = self.steps_done
+        pace = (self.seconds - self.first_batch_seconds) / (done - self.batch_steps[0])
+        return pace * (self.total_steps - done)
 
     def to_csv(self) -> str:
         """One row per batch and one per epoch: kind, epoch, step, loss, accuracy, val_*."""

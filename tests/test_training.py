@@ -255,8 +255,10 @@ def test_curves_csv_has_one_row_per_batch_and_per_epoch(mnist):
 def test_seconds_left_follows_the_pace_so_far():
     curves = training.Curves(steps_per_epoch=10, total_steps=40)
     assert curves.seconds_left() is None
-    curves.add(training.Progress("batch", 0, 10, 40, 1.0, 0.5, 5.0))
-    assert curves.seconds_left() == pytest.approx(15.0)  # 10 batches in 5 s, 30 to go
+    curves.add(training.Progress("batch", 0, 1, 40, 2.3, 0.1, 3.0))  # building the step: slow
+    assert curves.seconds_left() is None
+    curves.add(training.Progress("batch", 0, 10, 40, 1.0, 0.5, 7.5))
+    assert curves.seconds_left() == pytest.approx(15.0)  # 9 batches in 4.5 s, 30 to go
 
 
 # --- the gate and the job, without Streamlit ----------------------------------------------------

@@ -125,10 +125,10 @@ def confusion_matrix_figure(
     text = confusion.shape[0] <= 20  # 100 classes: colour only
     fig = go.Figure(
         go.Heatmap(
-            z=confusion,
+            z=confusion.tolist(),
             x=names,
             y=names,
-            text=confusion if text else None,
+            text=confusion.tolist() if text else None,
             texttemplate="%{text}" if text else None,
             colorscale="Blues",
             showscale=False,

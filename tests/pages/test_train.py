@@ -1,0 +1,142 @@
+"""The Train page through Streamlit's AppTest: both languages, a tiny training from Train to the
+results, Stop, an edited layer table that does not fit, and .keras uploads good and bad."""
+
+import json
+import time
+
+import keras
+import pytest
+
+from cnnviz import i18n, models
+from cnnviz.ui.model_store import STORE_KEY
+from tests.pages.conftest import open_page
+
+PAGE = "pages/4_train.py"
+
+
+def chart(at, key: str) -> dict:
+    """The Plotly figure of the chart with key `key`, as a dict."""
+    for element in at.get("plotly_chart"):
+        if element.proto.id.endswith(f"-{key}"):
+            return json.loads(element.proto.spec)
+    raise AssertionError(f"no chart {key}")
+
+
+def tiny_setup(at, epochs: int = 1, images: int = 300):
+    """The course MLP on a few hundred digits: a training of a second or two."""
+    at.selectbox(key="train_preset@en").set_value("mlp").run()
+    at.selectbox(key="train_images@en").set_value(images).run()
+    at.number_input(key="train_quick_epochs").set_value(epochs).run()
+    return at
+
+
+def run_until_done(at, limit: float = 120.0):
+    """Rerun the page as the polling fragment would, until the live view has gone."""
+    deadline = time.monotonic() + limit
+    while time.monotonic() < deadline:
+        time.sleep(0.3)
+        at.run()
+        if not any(button.key == "train_stop" for button in at.button):
+            return at
+    raise AssertionError("training did not finish")
+
+
+def assert_no_problems(at) -> None:
+    assert not at.exception, [e.value for e in at.exception]
+    assert not at.error, [e.value for e in at.error]
+
+
+@pytest.mark.parametrize("lang", ["en", "ko"])
+def test_the_page_opens_in_both_languages_with_device_data_and_model(lang):
+    at = open_page(PAGE, lang=lang, timeout=60)
+    assert_no_problems(at)
+    assert at.title[0].value == i18n.t("train.title", lang)
+    captions = [c.value for c in at.caption]
+    assert any(c.startswith(i18n.t("train.device", lang, device="")) for c in captions)
+    assert at.selectbox(key=f"train_preset@{lang}").value == "mnist_cnn"
+    assert any("843,658" in c for c in captions)  # the course MNIST CNN's parameters
+    assert [b.key for b in at.button] == ["train_start"]
+
+
+def test_a_tiny_training_goes_from_train_to_results_and_keeps_the_model_in_the_session():
+    at = tiny_setup(open_page(PAGE, timeout=60))
+    at.button(key="train_start").click().run()
+    assert_no_problems(at)
+    at = run_until_done(at)
+    assert_no_problems(at)
+
+    metrics = {m.label: m.value for m in at.metric}
+    accuracy = float(metrics[i18n.t("train.test_accuracy")].rstrip("%"))
+    assert accuracy > 40  # 300 digits, one epoch; chance is 10 %
+    curves = chart(at, "train_result_chart")
+    assert len(curves["data"][0]["x"]) == 3  # 270 training digits in batches of 128
+    assert len(curves["data"][1]["x"]) == 1  # one finished epoch
+    confusion = chart(at, "train_confusion")
+    assert sum(map(sum, confusion["data"][0]["z"])) == 2000  # every test digit once
+    stored = at.session_state[STORE_KEY]
+    assert list(stored) == ["mlp · mnist"] and stored["mlp · mnist"].source == "trained"
+    assert stored["mlp · mnist"].class_names == [str(d) for d in range(10)]
+    downloads = [d for d in at.get("download_button")]
+    assert len(downloads) == 2
+
+
+def test_stop_on_the_page_ends_training_and_shows_the_model_as_it_is():
+    at = tiny_setup(open_page(PAGE, timeout=60), epochs=100, images=4000)
+    at.button(key="train_start").click().run()
+    at.button(key="train_stop").click().run()
+    at = run_until_done(at)
+    assert_no_problems(at)
+    assert any(i.value.startswith("Training was stopped") for i in at.info)
+    assert i18n.t("train.test_accuracy") in [m.label for m in at.metric]
+
+
+def test_editing_the_layers_starts_from_the_course_table_and_still_counts_parameters():
+    at = open_page(PAGE, timeout=60)
+    at.toggle(key="train_edit").set_value(True).run()
+    assert_no_problems(at)
+    assert at.dataframe, "the layer table editor is shown"
+    assert len(at.dataframe[0].value) == 7  # the course MNIST CNN, one row per layer
+    assert any("843,658" in c.value for c in at.caption)
+    assert [b.key for b in at.button] == ["train_start"]
+
+
+def test_the_page_in_korean_trains_and_shows_korean_results():
+    at = open_page(PAGE, lang="ko", timeout=60)
+    at.selectbox(key="train_preset@ko").set_value("mlp").run()
+    at.selectbox(key="train_images@ko").set_value(300).run()
+    at.button(key="train_start").click().run()
+    at = run_until_done(at)
+    assert_no_problems(at)
+    assert i18n.t("train.test_accuracy", "ko") in [m.label for m in at.metric]
+    assert i18n.t("train.confusion", "ko") in [s.value for s in at.subheader]
+
+
+def uploaded_bytes() -> bytes:
+    model = keras.Sequential(
+        [keras.Input((28, 28, 1)), keras.layers.Flatten(), keras.layers.Dense(4, "softmax")]
+    )
+    return models.save_bytes(model)
+
+
+def test_an_uploaded_keras_model_is_kept_for_the_other_pages():
+    at = open_page(PAGE, timeout=60)
+    at.file_uploader(key="train_upload").set_value(
+        ("four.keras", uploaded_bytes(), "application/octet-stream")
+    ).run()
+    assert_no_problems(at)
+    assert any("four" in s.value for s in at.success)
+    stored = at.session_state[STORE_KEY]["four"]
+    assert stored.source == "uploaded" and stored.class_names == ["0", "1", "2", "3"]
+    assert stored.input_shape == (28, 28, 1)
+
+
+@pytest.mark.parametrize(
+    ("content", "key"),
+    [(b"", "models.upload_empty"), (b"not a zip at all", "models.upload_not_zip")],
+)
+def test_junk_uploads_get_a_clear_message(content, key):
+    at = open_page(PAGE, timeout=60)
+    at.file_uploader(key="train_upload").set_value(("junk.keras", content, "text/plain")).run()
+    assert not at.exception
+    assert [e.value for e in at.error] == [i18n.t(key)]
+    assert STORE_KEY not in at.session_state or not at.session_state[STORE_KEY]
