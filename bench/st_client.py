@@ -305,7 +305,6 @@ class Session:
         kind = msg.WhichOneof("type")
         if kind == "new_session":
             self.session_id = msg.new_session.initialize.session_id or self.session_id
-            self.page_script_hash = msg.new_session.page_script_hash or self.page_script_hash
             self.runs += 1
             if not msg.metadata.run.fragment_ids:  # a full run registers its fragments anew
                 self.fragments = {}
@@ -330,6 +329,8 @@ class Session:
             self.fragments[msg.auto_rerun.fragment_id] = msg.auto_rerun.interval
         elif kind == "stop_auto_rerun":
             self.fragments.pop(msg.stop_auto_rerun.fragment_id, None)
+        elif kind == "navigation":  # with st.navigation, the page actually shown
+            self.page_script_hash = msg.navigation.page_script_hash or self.page_script_hash
         elif kind == "page_not_found":
             self.page_not_found = True
         elif kind == "file_urls_response":

@@ -1,0 +1,93 @@
+"""The server stays up through a lesson's trainings.
+
+- Trainings in a row in one server process do not grow its memory (a light CI run of five;
+  bench/soak.py runs the full twenty).
+- A training whose browser tab closes stops: with a server that allows one training at a time, a
+  long training is started in a real browser tab, the tab is closed, and the server goes idle and
+  another student's training runs at once instead of waiting in the queue.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import time
+from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
+
+import pytest
+
+from bench.soak import label, results_shown, soak, start_training, training_finished
+from bench.st_client import Session, rss_mb, serve
+from tests.e2e.test_walkthrough import open_lesson, widget
+
+pytestmark = [pytest.mark.e2e, pytest.mark.slow]
+
+GROWTH_LIMIT_MB = 200
+TRAININGS = 5
+
+
+def in_a_thread(coroutine, timeout: float):
+    """Run a coroutine to the end outside Playwright's event loop (which owns this thread)."""
+    with ThreadPoolExecutor(1) as thread:
+        return thread.submit(asyncio.run, coroutine).result(timeout=timeout)
+
+
+def cpu_seconds(pid: int) -> float:
+    """User + system CPU time of a process so far (/proc/<pid>/stat), in seconds."""
+    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / 100  # utime, stime in clock ticks (USER_HZ)
+
+
+def cpu_share(pid: int, seconds: float = 2.0) -> float:
+    """How many cores the process used over the next `seconds`."""
+    start = cpu_seconds(pid)
+    time.sleep(seconds)
+    return (cpu_seconds(pid) - start) / seconds
+
+
+def test_trainings_in_a_row_do_not_grow_the_server():
+    with serve(timeout=120) as server:
+        memory = in_a_thread(
+            soak(server.url, server.pid, TRAININGS, "same", epochs=1, images=300), timeout=900
+        )
+        assert "Traceback" not in server.log(), server.log()[-3000:]
+    growth = memory[-1] - memory[0]
+    print(f"RSS after each training (MB): {[round(m) for m in memory]}")
+    assert growth < GROWTH_LIMIT_MB, memory
+
+
+def test_a_training_whose_tab_closes_stops_and_frees_its_place(browser):
+    with serve(timeout=120, env={"CNNVIZ_MAX_TRAININGS": "1"}) as server:
+        context = browser.new_context(viewport={"width": 1400, "height": 1000})
+        page = context.new_page()
+        page.set_default_timeout(60_000)
+        open_lesson(page, server.url, "train")
+        epochs = widget(page, "train_quick_epochs").locator("input")
+        epochs.fill("200")  # all training images, 200 epochs: many minutes of work
+        epochs.press("Enter")
+        page.wait_for_timeout(500)
+        widget(page, "train_start").locator("button").click()
+        page.locator('[data-testid="stProgress"]').first.wait_for(timeout=120_000)
+        assert cpu_share(server.pid) > 0.5  # the training is working
+        before_close = rss_mb(server.pid)
+        context.close()
+
+        deadline = time.monotonic() + 60
+        while (share := cpu_share(server.pid)) > 0.3 and time.monotonic() < deadline:
+            pass
+        assert share <= 0.3, f"the server still uses {share:.1f} cores after the tab closed"
+        after_close = rss_mb(server.pid)
+
+        async def another_student() -> bool:
+            session = await Session.open(server.url, "train", timeout=120)
+            try:
+                await start_training(session, epochs=1, images=300)
+                queued = label("train.queued").split("{")[0]
+                assert not any(queued in text for text in session.texts()), session.texts()
+                return await training_finished(session, 300) and results_shown(session)
+            finally:
+                await session.close()
+
+        assert in_a_thread(another_student(), timeout=400)
+        print(f"server RSS: {before_close:.0f} MB while training, {after_close:.0f} MB after close")
+        assert "Traceback" not in server.log(), server.log()[-3000:]
