@@ -10,7 +10,7 @@ language_selector()
 # Each url_path equals its file's name without the number: Streamlit also scans pages/ on its own,
 # and a URL that differs from the file name shows a spurious "Page not found" when opened directly.
 PAGES = [
-    st.Page("pages/0_home.py", title=t("nav.home"), icon="🏠", url_path="home", default=True),
+    st.Page("pages/0_home.py", title=t("nav.home"), icon="🏠", default=True),  # served at /
     st.Page(
         "pages/1_convolution.py", title=t("nav.convolution"), icon="🔲", url_path="convolution"
     ),

@@ -4,7 +4,8 @@ import pytest
 
 from tests.e2e.conftest import free_port, screenshot, start_server, wait_idle
 
-PAGES = ["home", "convolution", "padding", "pooling", "train", "features", "rotation"]
+# the home page is the default page: its URL is the app's root
+PAGES = ["", "convolution", "padding", "pooling", "train", "features", "rotation"]
 TITLES = ["Home", "Convolution", "Padding & stride", "Pooling & parameters"]
 
 
@@ -47,7 +48,7 @@ def test_page_opens_by_its_own_url(page, server, url_path):
     page.wait_for_timeout(500)
     assert_clean(page)
     assert page.locator("h1").count() >= 1
-    screenshot(page, f"url-{url_path}")
+    screenshot(page, f"url-{url_path or 'home'}")
 
 
 def test_every_page_opens_from_the_navigation(page, server):
