@@ -31,7 +31,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from bench.st_client import Session, rss_mb, serve  # noqa: E402
+from bench.st_client import Session, rss_mb, serve, without_keras_clear_env  # noqa: E402
 from cnnviz.i18n import t  # noqa: E402
 
 CHROMIUM = "/usr/bin/chromium"
@@ -41,12 +41,6 @@ CHROMIUM_ARGS = [
 ]  # fmt: skip
 IDLE = '[data-testid="stApp"][data-test-script-state="notRunning"]'
 TIMEOUT = 180.0  # no single step of a student may take longer than this
-# --without-keras-clear: what the class would see if the app stopped Streamlit from calling
-# keras.backend.clear_session() (a full gc.collect) after every script run once Keras is loaded.
-WITHOUT_KERAS_CLEAR = """
-from streamlit.runtime.scriptrunner import script_runner
-script_runner._clean_problem_modules = lambda: None
-"""
 
 
 @dataclass
@@ -180,11 +174,7 @@ async def run_class(args) -> list[Outcome]:
     from playwright.async_api import async_playwright
 
     pictures = photos(args.students)
-    env = None
-    if args.without_keras_clear:
-        folder = Path(tempfile.mkdtemp(prefix="cnnviz-site-"))
-        (folder / "sitecustomize.py").write_text(WITHOUT_KERAS_CLEAR)
-        env = {"PYTHONPATH": f"{folder}{os.pathsep}{ROOT}"}
+    env = without_keras_clear_env() if args.without_keras_clear else None
     with serve(timeout=120, env=env) as server:
         print(f"server up in {server.started_in:.2f} s (pid {server.pid}, {server.url})")
         started = time.monotonic()

@@ -23,7 +23,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from bench.st_client import Session, rss_mb, serve  # noqa: E402
+from bench.st_client import Session, rss_mb, serve, without_keras_clear_env  # noqa: E402
 from cnnviz.i18n import t  # noqa: E402
 
 TRAINING_TIMEOUT = 300.0  # one small training must finish within this
@@ -113,9 +113,15 @@ def main() -> None:
     parser.add_argument("--tabs", choices=["same", "new"], default="same")
     parser.add_argument("--epochs", type=int, default=1)
     parser.add_argument("--images", type=int, default=300, help="0: all training images")
+    parser.add_argument(
+        "--without-keras-clear",
+        action="store_true",
+        help="patch Streamlit so it does not clear the Keras session after runs",
+    )
     args = parser.parse_args()
     os.chdir(ROOT)
-    with serve(timeout=120) as server:
+    env = without_keras_clear_env() if args.without_keras_clear else None
+    with serve(timeout=120, env=env) as server:
         before = rss_mb(server.pid)
         print(f"server up in {server.started_in:.2f} s, RSS {before:.0f} MB")
         memory = asyncio.run(

@@ -16,6 +16,7 @@ from pathlib import Path
 
 import pytest
 
+from cnnviz.i18n import catalogue
 from cnnviz.kernels import KERNELS
 from tests.e2e.conftest import ROOT, screenshot, wait_idle
 
@@ -231,13 +232,49 @@ def test_pooling_steps_forward(page, server, lang):
     screenshot(page, f"walkthrough-pooling-{lang}")
 
 
+CURVE_POINTS = (
+    """el => (el.data || []).reduce((n, trace) => n + (trace.x ? trace.x.length : 0), 0)"""
+)
+
+
+def curve_points(page, chart_key: str) -> int:
+    """How many points the Plotly chart with this key draws (0 while it is not there)."""
+    chart = page.locator(f".st-key-{chart_key} .js-plotly-plot").first
+    if not chart.count():
+        return 0
+    return chart.evaluate(CURVE_POINTS)
+
+
 @pytest.mark.parametrize("lang", LANGS)
 def test_train_page_trains_with_growing_curves_and_stops(page, server, lang):
     open_lesson(page, server, "train", lang)
-    if is_placeholder(page):
-        pytest.skip("the Train page has not landed yet")
     assert_language(page, lang)
-    screenshot(page, f"walkthrough-train-{lang}")
+    select_option(page, "train_images", 2)  # 1,000 training images: a quick demo
+    epochs = widget(page, "train_quick_epochs").locator("input")
+    after_a_run(page, lambda: (epochs.fill("30"), epochs.press("Enter")))
+    screenshot(page, f"walkthrough-train-settings-{lang}")
+    widget(page, "train_start").locator("button").click()
+
+    page.locator(".st-key-train_live_chart .js-plotly-plot").first.wait_for(timeout=120_000)
+    seen = [curve_points(page, "train_live_chart")]
+    for _ in range(60):  # bounded: the curves must grow twice while the model trains
+        page.wait_for_timeout(500)
+        seen.append(curve_points(page, "train_live_chart"))
+        if len(set(seen)) >= 3 and seen[-1] > seen[0]:
+            break
+    assert len(set(seen)) >= 3 and seen[-1] > seen[0], seen
+    assert_clean(page)
+    widget(page, "train_live_chart")
+    screenshot(page, f"walkthrough-train-live-{lang}")
+
+    widget(page, "train_stop").locator("button").click()
+    page.locator(".st-key-train_result_chart .js-plotly-plot").first.wait_for(timeout=120_000)
+    wait_idle(page)
+    assert_clean(page)
+    stopped = catalogue(lang)["train.stopped"].split("{")[0].strip()
+    assert stopped in " ".join(main_text(page).split())
+    assert page.locator(".st-key-train_live_chart").count() == 0
+    screenshot(page, f"walkthrough-train-result-{lang}")
 
 
 @pytest.mark.parametrize("lang", LANGS)
