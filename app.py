@@ -2,9 +2,10 @@
 
 import streamlit as st
 
-from cnnviz.ui import language_selector, t
+from cnnviz.ui import keep_keras_state, language_selector, t
 
 st.set_page_config(page_title="cnnviz", page_icon="🧠", layout="wide")
+keep_keras_state()
 language_selector()
 
 # Each url_path equals its file's name without the number: Streamlit also scans pages/ on its own,

@@ -39,6 +39,22 @@ def language_selector() -> None:
     )
 
 
+def keep_keras_state() -> None:
+    """Stop Streamlit from calling keras.backend.clear_session() after every script run.
+
+    Streamlit does that once Keras is imported. In a server where every student's models, trainings
+    and cached pretrained models share one Keras, it resets state under other sessions' running
+    threads, and it made every rerun of every page cost about a second (bench/pages.py).
+    """
+    from streamlit.runtime.scriptrunner import script_runner
+
+    script_runner._clean_problem_modules = _keep_modules
+
+
+def _keep_modules() -> None:
+    """Nothing to clean: cnnviz keeps no per-run Keras state."""
+
+
 def start_page() -> None:
     """Make sure this page runs inside app.py's navigation; call first on every page.
 
