@@ -27,7 +27,6 @@ from tests.e2e.test_walkthrough import (
     EXCEPTION,
     IMAGE,
     assert_clean,
-    is_placeholder,
     main_text,
     open_lesson,
     pick_option,
@@ -194,11 +193,21 @@ def test_model_upload_refuses_bad_files_and_then_loads_a_real_model(page, server
     page.locator(".st-key-features_top .js-plotly-plot").first.wait_for(timeout=60_000)
 
 
-def test_train_page_model_upload_refuses_bad_files(page, server):
+def test_train_page_model_upload_refuses_bad_files_and_keeps_a_real_model(page, server):
     open_lesson(page, server, "train")
-    if is_placeholder(page):
-        pytest.skip("the Train page has not landed yet")
+    heading = catalogue("en")["train.upload_heading"]
+    page.locator('[data-testid="stExpander"] summary', has_text=heading).first.click()
+    container = '[class*="st-key-train_upload"]'
+    widget(page, "train_upload")
+    assert_states_the_limit(page)
+    for name, make, key in BAD_MODELS:
+        if name in ("empty.keras", "lambda.keras", "notes.keras", "unpacks_huge.keras"):
+            upload_bytes(page, name, make(), within=container)
+            assert_message(page, key)
+    upload_bytes(page, "mlp.keras", (ROOT / "assets/models/mlp.keras").read_bytes(), container)
     assert_clean(page)
+    assert page.locator(ERROR_ALERT).count() == 0, page.locator(ERROR_ALERT).first.inner_text()
+    page.locator('[data-testid="stAlertContentSuccess"]').first.wait_for(timeout=30_000)
 
 
 # ---- the size limit ---------------------------------------------------------------------
