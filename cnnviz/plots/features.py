@@ -7,12 +7,12 @@ hundreds of maps costs the browser one PNG.
 
 from __future__ import annotations
 
+import base64
 from collections.abc import Sequence
 from typing import TYPE_CHECKING
 
 import cv2
 import numpy as np
-import plotly.express as px
 import plotly.graph_objects as go
 
 if TYPE_CHECKING:  # cnnviz.rotation runs models; the lessons without models must not load Keras
@@ -35,16 +35,19 @@ MARGIN = {"l": 10, "r": 10, "t": 40, "b": 10}
 MODEL_COLOURS = ("#1f77b4", "#e4572e", "#2ca02c", "#9467bd")  # MLP blue, CNN orange, …
 
 
+def _png_uri(image: np.ndarray) -> str:
+    """A uint8 picture (H, W) or RGB (H, W, 3) as a PNG data URI (OpenCV encodes BGR)."""
+    bgr = image if image.ndim == 2 else cv2.cvtColor(image, cv2.COLOR_RGB2BGR)
+    _, png = cv2.imencode(".png", bgr, [cv2.IMWRITE_PNG_COMPRESSION, 1])
+    return "data:image/png;base64," + base64.b64encode(png.tobytes()).decode("ascii")
+
+
 def _picture(image: np.ndarray, title: str, height: int) -> go.Figure:
-    """A uint8 picture (H, W) or (H, W, 3) as one PNG, without axes."""
-    fig = px.imshow(
-        image,
-        binary_string=True,
-        color_continuous_scale="gray" if image.ndim == 2 else None,
-    )
+    """A uint8 picture (H, W) or (H, W, 3) as one PNG in one image trace, without axes."""
+    image = np.ascontiguousarray(image, dtype=np.uint8)
+    fig = go.Figure(go.Image(source=_png_uri(image), hovertemplate="x %{x}, y %{y}<extra></extra>"))
     fig.update_xaxes(visible=False)
     fig.update_yaxes(visible=False)
-    fig.update_traces(hovertemplate="x %{x}, y %{y}<extra></extra>")
     fig.update_layout(title=title, height=height, margin=MARGIN, font=FONT)
     return fig
 
@@ -95,15 +98,23 @@ def model_input_figure(x: np.ndarray, title: str = "") -> go.Figure:
 def dense_bars(values: np.ndarray, title: str = "", max_bars: int = 2048) -> go.Figure:
     """A 1-D output (units,) as one bar per unit (the first `max_bars` when there are more)."""
     values = np.asarray(values, dtype=float).ravel()[:max_bars]
+    units = np.arange(len(values))
+    # two traces of one colour each: a colour per bar makes Plotly validate thousands of strings
     fig = go.Figure(
-        go.Bar(
-            x=np.arange(len(values)),
-            y=values,
-            marker_color=np.where(values >= 0, "#1f77b4", "#e4572e"),
-            hovertemplate="unit %{x}: %{y:.3f}<extra></extra>",
-        )
+        [
+            go.Bar(
+                x=units[chosen],
+                y=values[chosen],
+                marker_color=colour,
+                showlegend=False,
+                hovertemplate="unit %{x}: %{y:.3f}<extra></extra>",
+            )
+            for chosen, colour in ((values >= 0, "#1f77b4"), (values < 0, "#e4572e"))
+        ]
     )
-    fig.update_layout(title=title, height=260, margin=MARGIN, font=FONT, bargap=0, xaxis_title=None)
+    fig.update_layout(
+        title=title, height=260, margin=MARGIN, font=FONT, bargap=0, barmode="relative"
+    )
     return fig
 
 
