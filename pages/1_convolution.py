@@ -58,19 +58,20 @@ with result:
             key="conv_scaling",
             horizontal=True,
         )
-        try:
-            shown, low, high = filtered(
-                picture.values, kernel, stride, padding, dilation, colour, how
-            )
-        except CnnvizError as error:
-            show_error(error)
-            st.stop()
         original, output = st.columns(2)
         original.image(
             picture.values if colour else images.to_gray(picture.values),
             caption=t("conv.original"),
             width="stretch",
         )
+        try:
+            shown, low, high = filtered(
+                picture.values, kernel, stride, padding, dilation, colour, how
+            )
+        except CnnvizError as error:  # e.g. a 1×1 picture and a 3×3 kernel: the photo stays shown
+            with output:
+                show_error(error)
+            st.stop()
         output.image(
             shown,
             caption=t("conv.filtered", shape="×".join(map(str, shown.shape[:2]))),
