@@ -10,7 +10,12 @@ from PIL import Image
 from skimage import data
 
 SAMPLES = Path(__file__).resolve().parent.parent / "assets" / "samples"
-PHOTOS = {"cat": data.chelsea, "coffee": data.coffee, "astronaut": data.astronaut, "rocket": data.rocket}
+PHOTOS = {
+    "cat": data.chelsea,
+    "coffee": data.coffee,
+    "astronaut": data.astronaut,
+    "rocket": data.rocket,
+}
 WIDTH = 512
 
 
