@@ -8,13 +8,20 @@ augmentation, in background jobs, and keep them for this session.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from functools import partial
 from typing import Any
 
 import streamlit as st
 
+from cnnviz import data, features, models, rotation, training
+from cnnviz.architectures import ARCHITECTURES
 from cnnviz.errors import CnnvizError, ModelError
 from cnnviz.ui import choice, show_error, t
-from cnnviz.ui.model_store import session_models
+from cnnviz.ui.model_store import SessionModel, add_session_model, session_models
+
+# The Train page's server-wide gate, shared so both pages together keep to its limit. (Importing
+# cnnviz.ui.training also freezes the long-lived objects out of Python's collections.)
+from cnnviz.ui.training import training_gate
 
 PRETRAINED = ("mnist_cnn", "mlp")
 UPLOAD = "upload"
@@ -25,7 +32,7 @@ class ChosenModel:
     """A model ready to run, with what the pages need to show its answers."""
 
     label: str
-    model: Any  # keras.Model (typed loosely: this module must not import keras at start)
+    model: Any  # keras.Model
     class_names: list[str]
     input_shape: tuple[int, int, int]
     source: str  # "pretrained", "trained" or "uploaded"
@@ -40,8 +47,6 @@ class ChosenModel:
 @st.cache_resource(show_spinner=False)
 def pretrained(name: str):
     """The shipped model `name` ("mlp" or "mnist_cnn"), shared by every session, warmed up once."""
-    from cnnviz import features, models
-
     model = models.load_pretrained(name)
     features.warm_up(model)
     return model
@@ -49,23 +54,18 @@ def pretrained(name: str):
 
 @st.cache_resource(show_spinner=False)
 def pretrained_class_names(name: str) -> list[str]:
-    from cnnviz import models
-
+    """The shipped model's class names, from its JSON."""
     return [str(name) for name in models.pretrained_info(name)["class_names"]]
 
 
 @st.cache_resource(show_spinner=False)
 def mnist_sample():
     """The embedded MNIST sample (cnnviz.data), loaded once per server."""
-    from cnnviz import data
-
     return data.load("mnist")
 
 
 def _describe(model, source: str, label: str, class_names: list[str] | None = None) -> ChosenModel:
     """Check the model reads pictures and answers one score per class; raise ModelError if not."""
-    from cnnviz import features
-
     input_shape = features.model_input_shape(model)
     outputs = model.outputs[0].shape
     if len(outputs) != 2:
@@ -90,8 +90,6 @@ def _uploaded(key: str) -> ChosenModel | None:
         return None
     memo = f"{key}_model_loaded"
     if st.session_state.get(memo, (None,))[0] != upload.file_id:
-        from cnnviz import features, models
-
         try:
             with st.spinner(t("features.model_loading")):
                 model = models.load_uploaded(upload.getvalue())
@@ -153,8 +151,6 @@ CURVE_DIGITS = 1000  # test digits behind each point of the accuracy curves
 
 def _curves(trained: dict, suffix: str = "") -> dict:
     """{"angle": [curve per model], "shift": [...]} over the first CURVE_DIGITS test digits."""
-    from cnnviz import rotation
-
     sample = mnist_sample()
     digits, labels = sample.x_test[:CURVE_DIGITS], sample.y_test[:CURVE_DIGITS]
     return {
@@ -175,33 +171,17 @@ def shipped_curves() -> dict:
 @st.cache_resource(show_spinner=False)
 def mean_pixels_changed() -> float:
     """Mean count of input values that change when a test digit moves one pixel right."""
-    from cnnviz import rotation
-
     return rotation.mean_pixels_changed(mnist_sample().x_test[:CURVE_DIGITS])
 
 
-@st.cache_resource(show_spinner=False)
-def training_gate():
-    """The server-wide limit on trainings running at once ($CNNVIZ_MAX_TRAININGS, default 2)."""
-    from cnnviz import training
-
-    return training.TrainingGate(training.max_trainings_from_env())
-
-
 def _build(name: str):
-    from cnnviz import models
-    from cnnviz.architectures import ARCHITECTURES
-
+    """A fresh course model `name`, seeded (run in the training thread)."""
     return models.build(ARCHITECTURES[name], seed=0)
 
 
 def start_rotation_training(degrees: float) -> None:
     """Train fresh MLP and CNN on the embedded sample with rotations up to ± `degrees`, in the
     background (one job each, behind the server's training gate)."""
-    from functools import partial
-
-    from cnnviz import training
-
     config = training.TrainConfig(
         epochs=ROTATION_EPOCHS,
         augmentation=training.Augmentation(rotation=float(degrees)),
@@ -265,9 +245,6 @@ def rotation_training_progress() -> None:
 
 def _keep_augmented(degrees: float, trained: dict) -> None:
     """Keep the augmented models for this session, on this page and among the session's models."""
-    from cnnviz import features
-    from cnnviz.ui.model_store import SessionModel, add_session_model
-
     for name, model in trained.items():
         features.warm_up(model)
         label = f"{name}_rotation_{int(degrees)}"  # a name, like the Train page's, not a sentence

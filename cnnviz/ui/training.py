@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import gc
 import math
-import sys
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -19,36 +18,19 @@ import streamlit as st
 from cnnviz import data, models, params, plots, training
 from cnnviz.architectures import ARCHITECTURES
 from cnnviz.errors import CnnvizError
-from cnnviz.ui import choice, lang, show_error, t
+from cnnviz.ui import choice, keep_keras_state, lang, show_error, t
 from cnnviz.ui.inputs import layer_table_editor
 from cnnviz.ui.model_store import SessionModel, add_session_model
 
-
-def _close_matplotlib_only() -> None:
-    """What Streamlit cleans after a script run, less `keras.backend.clear_session()`."""
-    if "matplotlib.pyplot" in sys.modules:
-        sys.modules["matplotlib.pyplot"].close("all")
-
-
-def keep_keras_state() -> None:
-    """Make Streamlit's cleanup after each script run cheap for a server that trains models.
-
-    Once Keras is loaded, Streamlit calls `keras.backend.clear_session()` after every run,
-    fragment runs included: that resets Keras's state for every thread (a JAX training then
-    fails mid-trace) and empties TensorFlow's kernel cache under the running trainings; here it
-    is left out. Streamlit also collects garbage after every run; with Keras and TensorFlow
-    loaded a full collection walks ~450,000 objects (0.4 s on 2 cores, holding the GIL), so the
-    objects alive now (modules, classes: they live as long as the server) are frozen out of it.
-    Measured with the live view polling twice a second: the course MNIST CNN trained in 234 s
-    in the server before, in 30 s without the session clearing (bench/RESULTS.md).
-    """
-    from streamlit.runtime.scriptrunner import script_runner
-
-    script_runner._clean_problem_modules = _close_matplotlib_only
-    gc.freeze()
-
-
+# Once Keras and TensorFlow are loaded, Python's own full collections walk ~450,000 objects
+# (0.4 s on 2 cores, holding the GIL) and stall the running trainings and the live view. The
+# objects alive now (modules, classes) live as long as the server: freeze them out of collection.
+# (`.streamlit/config.toml` turns off Streamlit's forced collection after every run, and
+# `keep_keras_state()` its per-run `keras.backend.clear_session()`.) Measured with the live view
+# polling twice a second: the course MNIST CNN trained in 234 s in the server before these fixes,
+# in 30 s after (bench/RESULTS.md).
 keep_keras_state()
+gc.freeze()
 
 QUICK_SIZES = [None, 4000, 1000, 300]  # training images: all, or a quick demo
 BATCH_SIZES = [16, 32, 64, 100, 128, 200, 256, 512]
