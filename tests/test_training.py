@@ -389,7 +389,27 @@ def test_ten_trainings_in_a_row_grow_the_process_by_a_bounded_amount(mnist):
         gc.collect()
         sizes.append(rss_mb())
     print("RSS after each training (MB):", " ".join(f"{size:.0f}" for size in sizes))
-    assert sizes[-1] - sizes[1] < 300  # generous: a leak of the data or of whole jobs is larger
+    assert sizes[-1] - sizes[1] < 100  # ~1 MB a training; a leaked train step or dataset is 20+ MB
+
+
+def _traced_graphs() -> int:
+    from tensorflow.python.framework import func_graph
+
+    gc.collect()
+    return sum(isinstance(o, func_graph.FuncGraph) for o in gc.get_objects())
+
+
+@pytest.mark.skipif(keras.backend.backend() != "tensorflow", reason="TensorFlow's graphs")
+def test_a_finished_training_leaves_none_of_its_traced_graphs_behind(mnist):
+    """Keras's replica all-reduce kept every traced train step alive (~20 MB a training)."""
+    config = training.TrainConfig(epochs=1, batch_size=64, max_train_images=300)
+    training.train(tiny_model(mnist), mnist, config)  # what the first training sets up for good
+    before = _traced_graphs()
+    for seed in (1, 2):
+        result = training.train(tiny_model(mnist, seed), mnist, replace(config, seed=seed))
+        assert result.stopped is False
+        del result
+    assert _traced_graphs() <= before
 
 
 # --- other backends -------------------------------------------------------------------------------
