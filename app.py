@@ -2,6 +2,7 @@
 
 import streamlit as st
 
+from cnnviz.priority import PRIORITY
 from cnnviz.ui import keep_keras_state, language_selector, t
 
 st.set_page_config(page_title="cnnviz", page_icon="🧠", layout="wide")
@@ -21,4 +22,6 @@ PAGES = [
     st.Page("pages/5_features.py", title=t("nav.features"), icon="🖼️", url_path="features"),
     st.Page("pages/6_rotation.py", title=t("nav.rotation"), icon="🔄", url_path="rotation"),
 ]
-st.navigation(PAGES).run()
+# A student waiting for a page comes before the trainings' next batches (cnnviz.priority).
+with PRIORITY.page_run():
+    st.navigation(PAGES).run()

@@ -143,8 +143,9 @@ async def browser_student(browser, url: str, name: str, photo: tuple[str, bytes]
     return outcome
 
 
-async def trainer(url: str, name: str, stop: asyncio.Event, log: list) -> None:
-    """A student training a small model on the Train page until the class is over."""
+async def trainer(url: str, name: str, stop: asyncio.Event, log: list, epochs: int,
+                  images: int | None) -> None:  # fmt: skip
+    """A student training on the Train page, again and again, until the class is over."""
     from bench.soak import start_training, training_finished
 
     session = await Session.open(url, "train", timeout=TIMEOUT)
@@ -152,7 +153,7 @@ async def trainer(url: str, name: str, stop: asyncio.Event, log: list) -> None:
         rounds = 0
         while not stop.is_set() and rounds < 20:
             rounds += 1
-            await start_training(session, epochs=2)
+            await start_training(session, epochs=epochs, images=images)
             log.append(f"{name}: training {rounds} started")
             while not stop.is_set():
                 if await training_finished(session, wait=1.0):
@@ -185,7 +186,8 @@ async def run_class(args) -> list[Outcome]:
         rss_before = rss_mb(server.pid)
 
         stop, log = asyncio.Event(), []
-        trainers = [asyncio.create_task(trainer(server.url, f"trainer{i}", stop, log))
+        trainers = [asyncio.create_task(trainer(server.url, f"trainer{i}", stop, log,
+                                                     args.train_epochs, args.train_images or None))
                     for i in range(args.trainers)]  # fmt: skip
         await asyncio.sleep(args.train_head_start)
 
@@ -268,6 +270,13 @@ def main() -> None:
     parser.add_argument("--arrive", type=float, default=20.0, help="students arrive over (s)")
     parser.add_argument("--ramp", type=float, default=10.0, help="uploads spread over (s)")
     parser.add_argument("--train-head-start", type=float, default=5.0)
+    parser.add_argument("--train-epochs", type=int, default=5, help="epochs of each training")
+    parser.add_argument(
+        "--train-images",
+        type=int,
+        default=0,
+        help="training images (0: all, as the page's default)",
+    )
     parser.add_argument(
         "--without-keras-clear",
         action="store_true",

@@ -19,6 +19,7 @@ in the server many students' trainings share one process, and both reach into ev
 
 `TrainingJob` runs one student's training in its own thread, which never touches Streamlit;
 `TrainingGate` is the server-wide limit on trainings at once, with a queue position for the rest.
+Before each batch a training lets the pages being run for students go first (cnnviz.priority).
 Works on the TensorFlow, JAX and PyTorch backends (`KERAS_BACKEND`).
 """
 
@@ -39,6 +40,7 @@ import numpy as np
 
 from cnnviz.data import Dataset
 from cnnviz.errors import CnnvizError
+from cnnviz.priority import PRIORITY
 
 __all__ = [
     "COURSE_AUGMENTATION",
@@ -530,6 +532,7 @@ class _ReportProgress(keras.callbacks.Callback):
         self.epoch = epoch
 
     def on_train_batch_begin(self, batch, logs=None) -> None:
+        PRIORITY.let_pages_run_first()  # a student waiting for a page comes first
         self._check_stop()
 
     def on_train_batch_end(self, batch, logs=None) -> None:
