@@ -6,9 +6,9 @@ Every source gives the same `Dataset`: images uint8 (N, H, W, C) (C = 1 for grey
 Sources (`load(name, ...)`):
 - `mnist`: 10,000 real MNIST digits embedded in `assets/mnist_sample.npz` (always there, offline).
 - `mnist_full`, `fashion_mnist`, `cifar10`, `cifar100`: the `keras.datasets` files. Files already in
-  Keras's cache are used; a download happens only with `allow_download=True`. Fashion-MNIST (and
-  MNIST) also load from a folder of the original IDX `.gz` files; Fashion-MNIST is found without
-  asking at /usr/share/datasets/fashion-mnist (Debian package `dataset-fashion-mnist`).
+  Keras's cache are used; a download happens only with `allow_download=True` (`download` fetches
+  the files into that cache with progress reports). Fashion-MNIST (and MNIST) also load from a
+  folder of the original IDX `.gz` files; Fashion-MNIST is found without asking at /usr/share/datasets/fashion-mnist (Debian package `dataset-fashion-mnist`).
 - `folder`: one sub-folder per class (cats vs dogs, Animals-10), read with
   `keras.utils.image_dataset_from_directory`; files that cannot be decoded are skipped and counted.
 
@@ -20,6 +20,7 @@ from __future__ import annotations
 import gzip
 import os
 import tempfile
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -151,8 +152,14 @@ class Download:
     title: str
     folder: str  # inside Keras's datasets cache
     files: tuple[str, ...]
-    origin: str
+    origin: str  # the file's address, or the folder's (ending in "/") the files are in
     size_mb: int
+
+    def urls(self) -> list[str]:
+        """Where each of `files` comes from."""
+        if self.origin.endswith("/"):
+            return [self.origin + name for name in self.files]
+        return [self.origin]
 
 
 DOWNLOADS = {
@@ -298,10 +305,61 @@ def _where_to_put(name: str) -> dict:
     }
 
 
-def _from_keras(name: str, allow_download: bool) -> tuple[np.ndarray, ...]:
+DOWNLOAD_CHUNK = 1 << 20  # bytes read between two progress reports
+DOWNLOAD_TIMEOUT = 30.0  # seconds without an answer before a download counts as offline
+
+
+def download(name: str, on_progress: Callable[[int, int], None] | None = None) -> None:
+    """Fetch the files of download-only set `name` into Keras's cache, where `keras.datasets`
+    then finds them, calling `on_progress(bytes_done, bytes_expected)` as they arrive.
+
+    Files already there are kept, so a second try fetches only what is missing. Each file is
+    written beside its place and moved in when complete: a broken download leaves no half file.
+    Raises DatasetError("data.download_failed") when a file cannot be fetched (offline).
+    """
+    import urllib.request
+
+    spec = DOWNLOADS[name]
+    folder = keras_cache_dir() / spec.folder
+    expected = spec.size_mb * 1_000_000
+    done = 0
+    partial: Path | None = None
+    try:
+        folder.mkdir(parents=True, exist_ok=True)
+        for file, url in zip(spec.files, spec.urls(), strict=True):
+            target = folder / file
+            if target.is_file():
+                continue
+            partial = target.with_name(target.name + ".part")
+            with (
+                urllib.request.urlopen(url, timeout=DOWNLOAD_TIMEOUT) as response,
+                open(partial, "wb") as out,
+            ):
+                while chunk := response.read(DOWNLOAD_CHUNK):
+                    out.write(chunk)
+                    done += len(chunk)
+                    if on_progress is not None:
+                        on_progress(done, max(expected, done))
+            os.replace(partial, target)
+            partial = None
+    except OSError as error:  # no network, refused, cut off, a full disk: all mean "not here"
+        if partial is not None:
+            partial.unlink(missing_ok=True)
+        raise DatasetError(
+            "data.download_failed", detail=str(error)[:300], **_where_to_put(name)
+        ) from error
+    if on_progress is not None:
+        on_progress(max(done, 1), max(done, 1))
+
+
+def _from_keras(
+    name: str, allow_download: bool, on_progress: Callable[[int, int], None] | None = None
+) -> tuple[np.ndarray, ...]:
     """(x_train, y_train, x_test, y_test) from `keras.datasets`, downloading only if allowed."""
-    if _cached_files(name) is None and not allow_download:
-        raise DatasetError("data.not_cached", **_where_to_put(name))
+    if _cached_files(name) is None:
+        if not allow_download:
+            raise DatasetError("data.not_cached", **_where_to_put(name))
+        download(name, on_progress)
     import keras
 
     loaders = {
@@ -312,7 +370,7 @@ def _from_keras(name: str, allow_download: bool) -> tuple[np.ndarray, ...]:
     }
     try:
         (x_train, y_train), (x_test, y_test) = loaders[name]()
-    except Exception as error:  # offline, refused, half a file, a bad hash: all mean "not here"
+    except Exception as error:  # a bad hash, a damaged file: Keras fetches again, offline fails
         raise DatasetError(
             "data.download_failed", detail=str(error)[:300], **_where_to_put(name)
         ) from error
@@ -393,14 +451,23 @@ def _fashion_mnist_folder() -> Path | None:
     return None
 
 
-def load_mnist_full(path: str | Path | None = None, allow_download: bool = False) -> Dataset:
+def load_mnist_full(
+    path: str | Path | None = None,
+    allow_download: bool = False,
+    on_progress: Callable[[int, int], None] | None = None,
+) -> Dataset:
     """All 70,000 MNIST digits: from an IDX folder `path`, Keras's cache, or a download."""
     if path is not None:
         return load_idx_folder(path, "mnist_full", DIGITS)
-    return _as_dataset("mnist_full", _from_keras("mnist_full", allow_download), DIGITS)
+    arrays = _from_keras("mnist_full", allow_download, on_progress)
+    return _as_dataset("mnist_full", arrays, DIGITS)
 
 
-def load_fashion_mnist(path: str | Path | None = None, allow_download: bool = False) -> Dataset:
+def load_fashion_mnist(
+    path: str | Path | None = None,
+    allow_download: bool = False,
+    on_progress: Callable[[int, int], None] | None = None,
+) -> Dataset:
     """Fashion-MNIST (60,000 + 10,000): an IDX folder, the Debian package, Keras's cache, download."""
     names, keys = FASHION_MNIST_CLASSES, FASHION_MNIST_KEYS
     if path is not None:
@@ -408,18 +475,24 @@ def load_fashion_mnist(path: str | Path | None = None, allow_download: bool = Fa
     folder = _fashion_mnist_folder()
     if folder is not None:
         return load_idx_folder(folder, "fashion_mnist", names, keys)
-    return _as_dataset("fashion_mnist", _from_keras("fashion_mnist", allow_download), names, keys)
+    arrays = _from_keras("fashion_mnist", allow_download, on_progress)
+    return _as_dataset("fashion_mnist", arrays, names, keys)
 
 
-def load_cifar10(allow_download: bool = False) -> Dataset:
+def load_cifar10(
+    allow_download: bool = False, on_progress: Callable[[int, int], None] | None = None
+) -> Dataset:
     """CIFAR-10: 50,000 + 10,000 colour images 32×32 in 10 classes, through keras.datasets."""
-    arrays = _from_keras("cifar10", allow_download)
+    arrays = _from_keras("cifar10", allow_download, on_progress)
     return _as_dataset("cifar10", arrays, CIFAR10_CLASSES, CIFAR10_KEYS)
 
 
-def load_cifar100(allow_download: bool = False) -> Dataset:
+def load_cifar100(
+    allow_download: bool = False, on_progress: Callable[[int, int], None] | None = None
+) -> Dataset:
     """CIFAR-100 (fine labels): 50,000 + 10,000 colour images 32×32 in 100 classes."""
-    return _as_dataset("cifar100", _from_keras("cifar100", allow_download), CIFAR100_CLASSES)
+    arrays = _from_keras("cifar100", allow_download, on_progress)
+    return _as_dataset("cifar100", arrays, CIFAR100_CLASSES)
 
 
 # --- an image folder, one sub-folder per class ----------------------------------------------------

@@ -2,11 +2,68 @@
 
 from __future__ import annotations
 
+import functools
+import gzip
+import http.server
 import os
 import sys
+import threading
 from pathlib import Path
+
+import numpy as np
+import pytest
 
 ROOT = Path(__file__).resolve().parent.parent
 if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
 os.chdir(ROOT)
+
+from cnnviz import data  # noqa: E402
+
+# --- datasets: IDX files, Keras's cache, a download site on localhost ------------------------------
+
+
+def write_idx(path: Path, array: np.ndarray) -> None:
+    """Write uint8 `array` as a gzip IDX file: 0, 0, 0x08, ndim, big-endian sizes, bytes."""
+    header = bytes([0, 0, 0x08, array.ndim]) + np.asarray(array.shape, dtype=">u4").tobytes()
+    with gzip.open(path, "wb") as f:
+        f.write(header + array.astype(np.uint8).tobytes())
+
+
+@pytest.fixture
+def idx_folder(tmp_path):
+    """A tiny Fashion-MNIST-shaped IDX folder: 12 train and 5 test images of 28×28."""
+    rng = np.random.default_rng(0)
+    arrays = {
+        "x_train": rng.integers(0, 256, (12, 28, 28)),
+        "y_train": np.arange(12) % 10,
+        "x_test": rng.integers(0, 256, (5, 28, 28)),
+        "y_test": np.arange(5),
+    }
+    for part, file in data.IDX_FILES.items():
+        write_idx(tmp_path / file, arrays[part])
+    return tmp_path, arrays
+
+
+@pytest.fixture
+def empty_keras_cache(monkeypatch, tmp_path):
+    """Keras's cache points at an empty folder, for cnnviz.data and for Keras itself."""
+    import keras.src.backend.config as keras_config
+
+    monkeypatch.setenv("KERAS_HOME", str(tmp_path))
+    monkeypatch.setattr(keras_config, "_KERAS_DIR", str(tmp_path))
+    monkeypatch.setattr(data, "FASHION_MNIST_FOLDERS", ())
+    return tmp_path
+
+
+@pytest.fixture
+def local_origin(idx_folder):
+    """The IDX fixture served over HTTP on localhost, as the download site would serve it."""
+    folder, arrays = idx_folder
+    handler = functools.partial(http.server.SimpleHTTPRequestHandler, directory=str(folder))
+    handler.log_message = lambda *args: None
+    with http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler) as server:
+        thread = threading.Thread(target=server.serve_forever, daemon=True)
+        thread.start()
+        yield f"http://127.0.0.1:{server.server_address[1]}/", arrays, folder
+        server.shutdown()

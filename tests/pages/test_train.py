@@ -140,3 +140,33 @@ def test_junk_uploads_get_a_clear_message(content, key):
     assert not at.exception
     assert [e.value for e in at.error] == [i18n.t(key)]
     assert STORE_KEY not in at.session_state or not at.session_state[STORE_KEY]
+
+
+@pytest.mark.parametrize("lang", ["en", "ko"])
+def test_a_download_only_set_offers_the_download_then_trains_on_it(
+    empty_keras_cache, local_origin, monkeypatch, lang
+):
+    """Fashion-MNIST not on this computer: the page says so; the download (from a local site
+    here) fills Keras's cache with a progress bar, and the page then uses the set."""
+    from dataclasses import replace
+
+    from cnnviz import data
+    from cnnviz.ui import training as ui
+
+    origin, _, _ = local_origin
+    spec = data.DOWNLOADS["fashion_mnist"]
+    monkeypatch.setitem(data.DOWNLOADS, "fashion_mnist", replace(spec, origin=origin))
+    ui.load_dataset.clear()
+    at = open_page(PAGE, lang=lang, timeout=60)
+    at.selectbox(key=f"train_dataset@{lang}").set_value("fashion_mnist").run()
+    assert_no_problems(at)
+    missing = data.available()["fashion_mnist"]
+    assert i18n.t(missing.reason_key, lang, **missing.values) in [i.value for i in at.info]
+    assert [b.key for b in at.button] == ["train_download"]
+
+    at.button(key="train_download").click().run()
+    assert_no_problems(at)
+    ui.load_dataset.clear()  # the next test must not get this tiny set
+    expected = i18n.t("train.data_size", lang, train=12, test=5, shape="28×28×1", classes=10)
+    assert expected in [c.value for c in at.caption]
+    assert "train_start" in [b.key for b in at.button]
