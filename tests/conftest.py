@@ -8,6 +8,7 @@ import http.server
 import os
 import sys
 import threading
+from dataclasses import replace
 from pathlib import Path
 
 import numpy as np
@@ -56,14 +57,22 @@ def empty_keras_cache(monkeypatch, tmp_path):
     return tmp_path
 
 
+class _QuietHandler(http.server.SimpleHTTPRequestHandler):
+    def log_message(self, *args) -> None:
+        pass
+
+
 @pytest.fixture
-def local_origin(idx_folder):
-    """The IDX fixture served over HTTP on localhost, as the download site would serve it."""
+def local_origin(idx_folder, monkeypatch):
+    """Fashion-MNIST's download site replaced by the IDX fixture served over HTTP on localhost.
+    Yields the fixture's arrays and the folder served."""
     folder, arrays = idx_folder
-    handler = functools.partial(http.server.SimpleHTTPRequestHandler, directory=str(folder))
-    handler.log_message = lambda *args: None
+    handler = functools.partial(_QuietHandler, directory=str(folder))
     with http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler) as server:
         thread = threading.Thread(target=server.serve_forever, daemon=True)
         thread.start()
-        yield f"http://127.0.0.1:{server.server_address[1]}/", arrays, folder
+        origin = f"http://127.0.0.1:{server.server_address[1]}/"
+        spec = replace(data.DOWNLOADS["fashion_mnist"], origin=origin)
+        monkeypatch.setitem(data.DOWNLOADS, "fashion_mnist", spec)
+        yield arrays, folder
         server.shutdown()

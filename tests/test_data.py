@@ -4,7 +4,6 @@ student's folder can be wrong gives a DatasetError with a catalogue key."""
 import gzip
 import urllib.error
 import urllib.request
-from dataclasses import replace
 from pathlib import Path
 
 import numpy as np
@@ -180,9 +179,7 @@ def test_allowed_download_without_internet_gives_the_offline_message(
 def test_an_allowed_download_reports_its_progress_and_keras_then_reads_the_files(
     empty_keras_cache, local_origin, monkeypatch
 ):
-    origin, arrays, _ = local_origin
-    spec = data.DOWNLOADS["fashion_mnist"]
-    monkeypatch.setitem(data.DOWNLOADS, "fashion_mnist", replace(spec, origin=origin))
+    arrays, _ = local_origin
     monkeypatch.setattr(data, "DOWNLOAD_CHUNK", 2048)
     reports = []
     fashion = data.load(
@@ -201,9 +198,7 @@ def test_an_allowed_download_reports_its_progress_and_keras_then_reads_the_files
 def test_a_download_cut_off_halfway_leaves_no_file_keras_would_take_for_complete(
     empty_keras_cache, local_origin, monkeypatch
 ):
-    origin, _, origin_folder = local_origin
-    spec = data.DOWNLOADS["fashion_mnist"]
-    monkeypatch.setitem(data.DOWNLOADS, "fashion_mnist", replace(spec, origin=origin))
+    _, origin_folder = local_origin
     monkeypatch.setattr(data, "DOWNLOAD_CHUNK", 64)
 
     def cut_off(done: int, total: int) -> None:

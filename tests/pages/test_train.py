@@ -144,18 +144,13 @@ def test_junk_uploads_get_a_clear_message(content, key):
 
 @pytest.mark.parametrize("lang", ["en", "ko"])
 def test_a_download_only_set_offers_the_download_then_trains_on_it(
-    empty_keras_cache, local_origin, monkeypatch, lang
+    empty_keras_cache, local_origin, lang
 ):
     """Fashion-MNIST not on this computer: the page says so; the download (from a local site
     here) fills Keras's cache with a progress bar, and the page then uses the set."""
-    from dataclasses import replace
-
     from cnnviz import data
     from cnnviz.ui import training as ui
 
-    origin, _, _ = local_origin
-    spec = data.DOWNLOADS["fashion_mnist"]
-    monkeypatch.setitem(data.DOWNLOADS, "fashion_mnist", replace(spec, origin=origin))
     ui.load_dataset.clear()
     at = open_page(PAGE, lang=lang, timeout=60)
     at.selectbox(key=f"train_dataset@{lang}").set_value("fashion_mnist").run()
