@@ -10,6 +10,7 @@
 from __future__ import annotations
 
 import asyncio
+import re
 import time
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
@@ -24,6 +25,19 @@ pytestmark = [pytest.mark.e2e, pytest.mark.slow]
 
 GROWTH_LIMIT_MB = 200
 TRAININGS = 20
+
+
+# TensorFlow's own cleanup, logged at warning level (not an error of the app): a training stopped
+# in the middle of an epoch leaves Keras's generator-fed tf.data iterator unfinished; when Python
+# collects it, TensorFlow may find the generator's Python callback already gone and logs this.
+TF_ITERATOR_CLEANUP = "Could not find callback with key=pyfunc_"
+
+
+def app_tracebacks(log: str) -> list[str]:
+    """The server log's entries (split where a line starts a new log record) that hold a
+    Python traceback, less TensorFlow's iterator-cleanup warnings."""
+    entries = re.split(r"\n(?=[IWEF]\d{4} |\d{4}-\d\d-\d\d )", log)
+    return [e for e in entries if "Traceback" in e and TF_ITERATOR_CLEANUP not in e]
 
 
 def in_a_thread(coroutine, timeout: float):
@@ -50,7 +64,7 @@ def test_trainings_in_a_row_do_not_grow_the_server():
         memory = in_a_thread(
             soak(server.url, server.pid, TRAININGS, "same", epochs=1, images=300), timeout=900
         )
-        assert "Traceback" not in server.log(), server.log()[-3000:]
+        assert not app_tracebacks(server.log()), server.log()[-3000:]
     growth = memory[-1] - memory[0]
     print(f"RSS after each training (MB): {[round(m) for m in memory]}")
     assert growth < GROWTH_LIMIT_MB, memory
@@ -90,4 +104,4 @@ def test_a_training_whose_tab_closes_stops_and_frees_its_place(browser):
 
         assert in_a_thread(another_student(), timeout=400)
         print(f"server RSS: {before_close:.0f} MB while training, {after_close:.0f} MB after close")
-        assert "Traceback" not in server.log(), server.log()[-3000:]
+        assert not app_tracebacks(server.log()), server.log()[-3000:]
