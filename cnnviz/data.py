@@ -8,7 +8,8 @@ Sources (`load(name, ...)`):
 - `mnist_full`, `fashion_mnist`, `cifar10`, `cifar100`: the `keras.datasets` files. Files already in
   Keras's cache are used; a download happens only with `allow_download=True` (`download` fetches
   the files into that cache with progress reports). Fashion-MNIST (and MNIST) also load from a
-  folder of the original IDX `.gz` files; Fashion-MNIST is found without asking at /usr/share/datasets/fashion-mnist (Debian package `dataset-fashion-mnist`).
+  folder of the original IDX `.gz` files; Fashion-MNIST is found without asking at
+  /usr/share/datasets/fashion-mnist (Debian package `dataset-fashion-mnist`).
 - `folder`: one sub-folder per class (cats vs dogs, Animals-10), read with
   `keras.utils.image_dataset_from_directory`; files that cannot be decoded are skipped and counted.
 
