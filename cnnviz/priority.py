@@ -31,11 +31,16 @@ class Priority:
         self._runs: dict[int, float] = {}  # token -> start (time.monotonic())
         self._tokens = itertools.count()
 
+    def _recent(self) -> tuple[list[float], float]:
+        """Starts of the runs in progress that still count, and the oldest start that counts
+        (call holding the lock)."""
+        since = time.monotonic() - PAGE_PRIORITY_SECONDS
+        return [start for start in self._runs.values() if start > since], since
+
     def running(self) -> int:
         """How many page runs started less than `PAGE_PRIORITY_SECONDS` ago are in progress."""
-        since = time.monotonic() - PAGE_PRIORITY_SECONDS
         with self._changed:
-            return sum(start > since for start in self._runs.values())
+            return len(self._recent()[0])
 
     @contextmanager
     def page_run(self) -> Iterator[None]:
@@ -56,8 +61,7 @@ class Priority:
         deadline = start + limit
         with self._changed:
             while (left := deadline - time.monotonic()) > 0:
-                since = time.monotonic() - PAGE_PRIORITY_SECONDS
-                recent = [begun for begun in self._runs.values() if begun > since]
+                recent, since = self._recent()
                 if not recent:
                     break
                 # wake when a run ends, or when the oldest recent one stops counting
