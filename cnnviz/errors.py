@@ -27,3 +27,9 @@ class DatasetError(CnnvizError):
 
 class ModelError(CnnvizError):
     """A model file or layer table that cannot be built or loaded."""
+
+
+def error_reason(error: Exception) -> str:
+    """The first line of an unexpected error (300 characters at most), for the page's message."""
+    lines = str(error).strip().splitlines()
+    return lines[0][:300] if lines else type(error).__name__

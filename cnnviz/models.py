@@ -20,7 +20,7 @@ from pathlib import Path
 import keras
 
 from cnnviz.architectures import LAYER_TYPES, Architecture
-from cnnviz.errors import ModelError
+from cnnviz.errors import ModelError, error_reason
 
 MODELS_DIR = Path(__file__).resolve().parent.parent / "assets" / "models"
 PRETRAINED = ("mlp", "mnist_cnn")
@@ -136,7 +136,7 @@ def build(
             raise
         except Exception as error:  # whatever Keras raises for a row, it is that row's fault
             raise ModelError(
-                "models.bad_layer", number=number, type=row["type"], reason=_first_line(error)
+                "models.bad_layer", number=number, type=row["type"], reason=error_reason(error)
             ) from error
     if tuple(model.output_shape) != (None, num_classes):
         raise ModelError(
@@ -153,11 +153,6 @@ def _weight_count(layer: keras.layers.Layer, input_shape: tuple) -> int:
     if isinstance(layer, keras.layers.Dense):
         return layer.units * ((input_shape[-1] or 0) + 1)
     return 0
-
-
-def _first_line(error: Exception) -> str:
-    text = str(error).strip().splitlines()
-    return text[0][:300] if text else type(error).__name__
 
 
 def forward_macs(model: keras.Model) -> int:
@@ -249,7 +244,7 @@ def load_uploaded(data: bytes) -> keras.Model:
         try:
             return keras.saving.load_model(path, safe_mode=True)
         except Exception as error:  # keras raises ValueError, TypeError, KeyError, OSError …
-            reason = _first_line(error)
+            reason = error_reason(error)
             if "safe_mode" in reason or "Lambda" in reason:
                 raise ModelError("models.upload_unsafe") from error
             raise ModelError("models.upload_broken", reason=reason) from error
