@@ -8,6 +8,10 @@ waits there while a page run is in progress, for at most `MAX_PAUSE` seconds a b
 training always moves on. A page run counts for its first `PAGE_PRIORITY_SECONDS` only: a long
 one (a dataset download) does not hold the trainings back.
 
+The app trains in worker processes (`cnnviz.workers`), where the operating system's scheduler
+puts the pages first and this wait has nothing to wait for; it matters for trainings in the
+server's own threads ($CNNVIZ_TRAINING_WORKERS=0, and `TrainingJob` without workers).
+
 No Keras here: app.py imports this before any lesson has loaded a model.
 """
 

@@ -17,7 +17,8 @@ order, the augmentation layers), so the same seed gives the same curves. `train`
 process-wide seeds (`keras.utils.set_random_seed`) nor calls `keras.backend.clear_session()`:
 in the server many students' trainings share one process, and both reach into every thread.
 
-`TrainingJob` runs one student's training in its own thread, which never touches Streamlit;
+`TrainingJob` runs one student's training in its own thread, which never touches Streamlit (or
+hands it to a worker process, `cnnviz.workers`, as the app does);
 `TrainingGate` is the server-wide limit on trainings at once, with a queue position for the rest.
 Before each batch a training lets the pages being run for students go first (cnnviz.priority).
 Works on the TensorFlow, JAX and PyTorch backends (`KERAS_BACKEND`).
@@ -34,13 +35,17 @@ import time
 from collections import deque
 from collections.abc import Callable
 from dataclasses import dataclass, field, replace
+from typing import TYPE_CHECKING
 
 import keras
 import numpy as np
 
 from cnnviz.data import Dataset
-from cnnviz.errors import CnnvizError
+from cnnviz.errors import CnnvizError, error_reason
 from cnnviz.priority import PRIORITY
+
+if TYPE_CHECKING:
+    from cnnviz.workers import WorkerPool
 
 __all__ = [
     "COURSE_AUGMENTATION",
@@ -805,6 +810,8 @@ class TrainingJob:
     """One student's training in its own thread, behind the server's gate; never calls Streamlit.
 
     `build_model()` runs in the thread once the gate lets it in, so a queued job holds no model.
+    With `workers` (a `cnnviz.workers.WorkerPool`) the thread hands the training to a worker
+    process at a lower priority and relays its reports; `build_model` must then pickle.
     The page calls `start()`, `stop()` and `snapshot()`; when the thread ends, the job keeps only
     the result (the trained model, curves and test predictions) or the error.
     """
@@ -816,8 +823,10 @@ class TrainingJob:
         config: TrainConfig,
         gate: TrainingGate | None = None,
         name: str = "model",
+        workers: WorkerPool | None = None,
     ) -> None:
         self.name = name
+        self._workers = workers
         self.config = config
         self._build_model: Callable[[], keras.Model] | None = build_model
         self._dataset: Dataset | None = dataset
@@ -895,14 +904,22 @@ class TrainingJob:
                     self._status = "stopped"
                     return
             self._status = "running"
-            model = self._build_model()
-            self._result = train(model, self._dataset, self.config, self._on_progress, self._stop)
-            self._status = "stopped" if self._result.stopped else "finished"
+            if self._workers is not None:
+                self._result = self._workers.train(
+                    self._build_model, self._dataset, self.config, self._on_progress, self._stop
+                )
+            else:
+                model = self._build_model()
+                self._result = train(
+                    model, self._dataset, self.config, self._on_progress, self._stop
+                )
+            stopped = self._result is None or self._result.stopped
+            self._status = "stopped" if stopped else "finished"
         except CnnvizError as error:
             self._error = error
             self._status = "failed"
         except Exception as error:  # whatever the backend raises must reach the page, not vanish
-            self._error = CnnvizError("train.failed", reason=_first_line(error))
+            self._error = CnnvizError("train.failed", reason=error_reason(error))
             self._status = "failed"
         finally:
             if admitted:
@@ -911,8 +928,3 @@ class TrainingJob:
             self._dataset = None
             with self._lock:
                 self._curves = None
-
-
-def _first_line(error: Exception) -> str:
-    lines = str(error).strip().splitlines()
-    return lines[0][:300] if lines else type(error).__name__

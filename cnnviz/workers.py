@@ -1,0 +1,339 @@
+"""Trainings in worker processes, so that students' pages come first.
+
+A training in the server's own process shares Python's GIL and the cores with every student's
+page: on two cores, forty students waiting for their feature maps wait behind two trainings. A
+worker is a separate Python process (`python -m cnnviz.workers`) at a lower OS priority
+($CNNVIZ_TRAINING_NICE, 19 by default): the operating system gives the cores to the server first,
+and the two never share a GIL. When no page is running, a worker has the cores to itself.
+
+Each worker trains one job and exits, so all the memory a training took goes back to the system.
+`WorkerPool` keeps a spare worker started (Keras already imported, ~4 s on two cores), so a
+training starts without waiting for the import.
+
+    pool = WorkerPool()
+    result = pool.train(build_model, dataset, config, on_progress, should_stop)
+
+`build_model` must pickle (a module-level function or a `functools.partial` of one): the worker
+builds and trains the model, the server builds the same model again and copies the trained
+weights in. Messages, over a socket pair (each a pickled tuple):
+
+    worker -> server: ("ready",)  [("progress", [Progress, ...])]*  ("done", result, weights)
+                      or ("error", key, values, kind)  or ("failed", reason)
+    server -> worker: ("train", build_model, dataset, config)  then maybe ("stop",)
+
+Only the standard library at the top: a worker lowers its priority before it imports Keras.
+"""
+
+from __future__ import annotations
+
+import os
+import socket
+import subprocess
+import sys
+import threading
+import time
+from collections.abc import Callable
+from contextlib import suppress
+from dataclasses import replace
+from multiprocessing.connection import Connection
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from cnnviz.data import Dataset
+    from cnnviz.training import Progress, TrainConfig, TrainResult
+
+    BuildModel = Callable[[], object]  # a picklable function that returns a Keras model
+    OnProgress = Callable[[Progress], None]
+
+ROOT = Path(__file__).resolve().parents[1]  # the folder that holds the cnnviz package
+START_TIMEOUT = 180.0  # seconds a worker may take to import Keras (a busy two-core machine)
+STOP_GRACE = 60.0  # seconds a worker has to finish its batch and score after Stop
+PROGRESS_EVERY = 0.05  # a worker sends its batch reports at most this often (seconds)
+
+
+def nice_from_env(default: int = 19) -> int:
+    """How much lower than the server a worker runs: $CNNVIZ_TRAINING_NICE (0-19) or 19."""
+    try:
+        return min(19, max(0, int(os.environ.get("CNNVIZ_TRAINING_NICE", default))))
+    except ValueError:
+        return default
+
+
+def workers_from_env() -> bool:
+    """Train in worker processes unless $CNNVIZ_TRAINING_WORKERS is 0 (then in server threads)."""
+    return os.environ.get("CNNVIZ_TRAINING_WORKERS", "1").strip() != "0"
+
+
+class WorkerFailed(RuntimeError):
+    """The worker process ended before it sent a result (killed, out of memory, crashed)."""
+
+
+class Worker:
+    """One started worker process and the server's end of its socket."""
+
+    def __init__(self, nice: int) -> None:
+        ours, theirs = socket.socketpair()
+        env = dict(os.environ)
+        env["PYTHONPATH"] = os.pathsep.join(filter(None, [str(ROOT), env.get("PYTHONPATH")]))
+        # JAX on a GPU would take 75 % of its memory per process: workers and server share it
+        env.setdefault("XLA_PYTHON_CLIENT_PREALLOCATE", "false")
+        with theirs:
+            self.process = subprocess.Popen(
+                [sys.executable, "-m", "cnnviz.workers", str(theirs.fileno()), str(nice)],
+                pass_fds=(theirs.fileno(),),
+                stdin=subprocess.DEVNULL,
+                env=env,
+            )
+        self._connection = Connection(ours.detach())
+        self._ready = False
+
+    @property
+    def pid(self) -> int:
+        return self.process.pid
+
+    @property
+    def alive(self) -> bool:
+        return self.process.poll() is None
+
+    def wait_ready(self, timeout: float, cancelled: Callable[[], bool]) -> bool:
+        """Wait until Keras is imported in the worker (True), or `cancelled()` (False)."""
+        deadline = time.monotonic() + timeout
+        while not self._ready:
+            if cancelled():
+                return False
+            if time.monotonic() > deadline:
+                raise WorkerFailed(f"the training process did not start in {timeout:.0f} s")
+            if self._poll(0.2):
+                message = self._receive()
+                self._ready = message[0] == "ready"
+        return True
+
+    def train(
+        self,
+        build_model: BuildModel,
+        dataset: Dataset,
+        config: TrainConfig,
+        on_progress: OnProgress | None,
+        should_stop: Callable[[], bool],
+    ) -> TrainResult:
+        """Run `training.train` in the worker; the result holds a model built here with the
+        trained weights. Raises what the training raised (CnnvizError) or WorkerFailed."""
+        self._connection.send(("train", build_model, dataset, config))
+        stop_sent_at = None
+        while True:
+            if stop_sent_at is None and should_stop():
+                self._connection.send(("stop",))
+                stop_sent_at = time.monotonic()
+            if stop_sent_at is not None and time.monotonic() - stop_sent_at > STOP_GRACE:
+                raise WorkerFailed(f"the training did not stop within {STOP_GRACE:.0f} s")
+            if not self._poll(0.2):
+                continue
+            message = self._receive()
+            if message[0] == "progress":
+                for progress in message[1]:
+                    if on_progress is not None:
+                        on_progress(progress)
+            elif message[0] == "done":
+                _, result, weights = message
+                model = build_model()
+                model.set_weights(weights)
+                return replace(result, model=model)
+            elif message[0] == "error":
+                _, key, values, kind = message
+                raise _error_class(kind)(key, **values)
+            else:
+                raise WorkerFailed(message[1])
+
+    def close(self) -> None:
+        """End the process (if it still runs) and close the socket."""
+        self._connection.close()
+        if self.alive:
+            self.process.terminate()
+        try:
+            self.process.wait(10)
+        except subprocess.TimeoutExpired:
+            self.process.kill()
+            self.process.wait()
+
+    def _poll(self, seconds: float) -> bool:
+        try:
+            return self._connection.poll(seconds)
+        except (OSError, EOFError) as error:
+            raise self._ended() from error
+
+    def _receive(self) -> tuple:
+        try:
+            return self._connection.recv()
+        except (OSError, EOFError) as error:
+            raise self._ended() from error
+
+    def _ended(self) -> WorkerFailed:
+        try:
+            code = self.process.wait(5)
+        except subprocess.TimeoutExpired:
+            code = None
+        return WorkerFailed(f"the training process ended unexpectedly (exit code {code})")
+
+
+class WorkerPool:
+    """Starts workers at a lower priority and keeps `spares` of them started for the next training.
+
+    Shared by the whole server; every method may be called from any thread.
+    """
+
+    def __init__(self, spares: int = 1, nice: int | None = None) -> None:
+        self.spares = max(0, spares)
+        self.nice = nice_from_env() if nice is None else nice
+        self._lock = threading.Lock()
+        self._spare: list[Worker] = []
+        self._running: set[Worker] = set()
+
+    def warm(self) -> None:
+        """Start spare workers until there are `spares` (returns at once: they start alone)."""
+        with self._lock:
+            self._spare = [worker for worker in self._spare if worker.alive]
+            while len(self._spare) < self.spares:
+                self._spare.append(Worker(self.nice))
+
+    def take(self) -> Worker:
+        """A started worker for one training (a spare if there is one), and a new spare."""
+        with self._lock:
+            worker = None
+            while self._spare and worker is None:
+                candidate = self._spare.pop(0)
+                worker = candidate if candidate.alive else None
+            worker = worker or Worker(self.nice)
+            self._running.add(worker)
+        self.warm()
+        return worker
+
+    def train(
+        self,
+        build_model: BuildModel,
+        dataset: Dataset,
+        config: TrainConfig,
+        on_progress: OnProgress | None = None,
+        should_stop: threading.Event | Callable[[], bool] | None = None,
+    ) -> TrainResult | None:
+        """`training.train(build_model(), dataset, config, ...)` in a worker process; None when
+        stopped before the worker had started."""
+        stop_requested = should_stop.is_set if hasattr(should_stop, "is_set") else should_stop
+        stop_requested = stop_requested or (lambda: False)
+        worker = self.take()
+        try:
+            if not worker.wait_ready(START_TIMEOUT, stop_requested):
+                return None
+            return worker.train(build_model, dataset, config, on_progress, stop_requested)
+        finally:
+            worker.close()
+            with self._lock:
+                self._running.discard(worker)
+
+    @property
+    def pids(self) -> list[int]:
+        """Process ids of the workers alive now (spares and trainings)."""
+        with self._lock:
+            return [w.pid for w in [*self._spare, *self._running] if w.alive]
+
+    @property
+    def training_pids(self) -> list[int]:
+        """Process ids of the workers given a training."""
+        with self._lock:
+            return [w.pid for w in self._running if w.alive]
+
+    def close(self) -> None:
+        """End the spare workers (trainings end when their jobs do)."""
+        with self._lock:
+            spares, self._spare = self._spare, []
+        for worker in spares:
+            worker.close()
+
+
+def _error_class(kind: str) -> type:
+    """The CnnvizError subclass named `kind` (CnnvizError for any other name)."""
+    from cnnviz import errors
+
+    found = getattr(errors, kind, errors.CnnvizError)
+    is_ours = isinstance(found, type) and issubclass(found, errors.CnnvizError)
+    return found if is_ours else errors.CnnvizError
+
+
+# --- the worker's side -----------------------------------------------------------------------------
+
+
+def _serve(connection: Connection) -> None:
+    """Import Keras, say ready, train the one job that comes, send the result."""
+    from cnnviz import training
+    from cnnviz.errors import CnnvizError, error_reason
+
+    connection.send(("ready",))
+    try:
+        message = connection.recv()
+    except EOFError:  # the server ended before giving a job
+        return
+    _, build_model, dataset, config = message
+    stop = threading.Event()
+    threading.Thread(target=_listen_for_stop, args=(connection, stop), daemon=True).start()
+    reports = _Reports(connection)
+    try:
+        model = build_model()
+        result = training.train(model, dataset, config, reports.add, stop)
+        reports.flush()
+        weights = result.model.get_weights()
+        connection.send(("done", replace(result, model=None), weights))
+    except Exception as error:  # whatever the backend raises must reach the page
+        if not isinstance(error, CnnvizError):
+            error = CnnvizError("train.failed", reason=error_reason(error))
+        reports.flush()
+        connection.send(("error", error.key, error.values, type(error).__name__))
+
+
+def _listen_for_stop(connection: Connection, stop: threading.Event) -> None:
+    """Set `stop` when the server says stop, or when the server has gone."""
+    try:
+        while connection.recv()[0] != "stop":
+            pass
+    except (EOFError, OSError):
+        pass
+    stop.set()
+
+
+class _Reports:
+    """Batch reports go to the server in small bundles (a few a second, not one per batch)."""
+
+    def __init__(self, connection: Connection) -> None:
+        self._connection = connection
+        self._waiting: list = []
+        self._sent_at = 0.0
+
+    def add(self, progress) -> None:
+        self._waiting.append(progress)
+        now = time.monotonic()
+        if progress.kind == "epoch" or now - self._sent_at >= PROGRESS_EVERY:
+            self.flush()
+
+    def flush(self) -> None:
+        if self._waiting:
+            self._connection.send(("progress", self._waiting))
+            self._waiting = []
+        self._sent_at = time.monotonic()
+
+
+def main(argv: list[str]) -> None:
+    """`python -m cnnviz.workers FD NICE`: one worker on the socket FD, at priority +NICE."""
+    descriptor, nice = int(argv[0]), int(argv[1])
+    if nice:
+        os.nice(nice)
+    if nice >= 19 and hasattr(os, "sched_setscheduler"):  # Linux: run only when the cores are free
+        os.sched_setscheduler(0, os.SCHED_IDLE, os.sched_param(0))
+    # the server may go at any moment: then there is nobody to tell
+    with (
+        Connection(descriptor) as connection,
+        suppress(BrokenPipeError, ConnectionResetError, EOFError),
+    ):
+        _serve(connection)
+
+
+if __name__ == "__main__":
+    main(sys.argv[1:])

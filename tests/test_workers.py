@@ -1,0 +1,195 @@
+"""cnnviz.workers: trainings in worker processes at a lower priority, on real (tiny) Keras models
+and real MNIST digits. Every worker is a real `python -m cnnviz.workers` process."""
+
+from __future__ import annotations
+
+import os
+import signal
+import threading
+import time
+from functools import partial
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from cnnviz import data, models, training, workers
+from cnnviz.errors import CnnvizError
+
+TINY_CNN = [
+    {"type": "Conv2D", "filters": 8, "kernel_size": 3, "activation": "relu"},
+    {"type": "MaxPooling2D", "pool_size": 2},
+    {"type": "Flatten"},
+    {"type": "Dense", "units": 10, "activation": "softmax"},
+]
+SMALL = training.TrainConfig(epochs=2, batch_size=64, max_train_images=1200, validation_split=0.1)
+
+
+@pytest.fixture(scope="module")
+def mnist() -> data.Dataset:
+    return data.load("mnist")
+
+
+@pytest.fixture(scope="module")
+def pool():
+    """One pool for the module: its spare is started while the tests before use theirs."""
+    started = workers.WorkerPool()
+    started.warm()
+    yield started
+    started.close()
+
+
+def build_tiny(dataset: data.Dataset, seed: int = 0, shape=None) -> partial:
+    """A picklable `build_model` for the tiny CNN."""
+    return partial(
+        models.build, TINY_CNN, shape or dataset.input_shape, dataset.num_classes, seed=seed
+    )
+
+
+def alive(pid: int) -> bool:
+    try:
+        state = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0]
+    except FileNotFoundError:
+        return False
+    return state != "Z"  # a zombie has ended and waits to be reaped
+
+
+def test_a_training_in_a_worker_gives_the_curves_and_the_model_of_one_in_the_server(mnist, pool):
+    reports: list[training.Progress] = []
+    in_worker = pool.train(build_tiny(mnist), mnist, SMALL, reports.append)
+    in_server = training.train(build_tiny(mnist)(), mnist, SMALL)
+
+    # every batch report crossed over, in order, and the same seed gave the same curves
+    assert [r.step for r in reports if r.kind == "batch"] == in_worker.curves.batch_steps
+    assert in_worker.curves.batch_steps == in_server.curves.batch_steps
+    np.testing.assert_allclose(in_worker.curves.batch_loss, in_server.curves.batch_loss, rtol=1e-5)
+    np.testing.assert_allclose(in_worker.curves.val_accuracy, in_server.curves.val_accuracy)
+    assert in_worker.test_accuracy > 0.5  # ten classes: chance is 0.1
+    # the model handed back here carries the trained weights: it predicts what the worker scored
+    scores = in_worker.model.predict(mnist.x_test / 255.0, verbose=0)
+    assert np.array_equal(np.argmax(scores, axis=1), in_worker.predictions)
+    for ours, theirs in zip(in_worker.model.weights, in_server.model.weights, strict=True):
+        np.testing.assert_allclose(ours.numpy(), theirs.numpy(), rtol=1e-4, atol=1e-6)
+
+
+@pytest.mark.skipif(not hasattr(os, "sched_getscheduler"), reason="Linux scheduling policies")
+def test_a_worker_trains_below_the_server_and_its_process_ends_with_the_training(mnist, pool):
+    seen: dict[int, tuple[int, int]] = {}
+
+    def look(progress: training.Progress) -> None:
+        for pid in pool.training_pids:
+            seen.setdefault(pid, (os.getpriority(os.PRIO_PROCESS, pid), os.sched_getscheduler(pid)))
+
+    result = pool.train(build_tiny(mnist), mnist, SMALL, look)
+
+    assert result.epochs_done == SMALL.epochs
+    assert seen and all(p == (19, os.SCHED_IDLE) for p in seen.values()), seen
+    (trained_in,) = seen
+    assert not alive(trained_in) and trained_in not in pool.pids  # a new spare waits instead
+
+
+def test_stop_ends_a_workers_training_after_the_batch_and_keeps_the_model(mnist, pool):
+    stop = threading.Event()
+    reports: list[training.Progress] = []
+
+    def stop_after_three(progress: training.Progress) -> None:
+        reports.append(progress)
+        if progress.step >= 3:
+            stop.set()
+
+    result = pool.train(build_tiny(mnist), mnist, SMALL, stop_after_three, stop)
+
+    assert result.stopped and result.curves.steps_done < result.curves.total_steps
+    assert result.curves.batch_steps == [r.step for r in reports if r.kind == "batch"]
+    assert result.model.count_params() == build_tiny(mnist)().count_params()
+
+
+def test_a_students_mistake_in_a_worker_reaches_the_page_with_its_message(mnist, pool):
+    wrong_shape = build_tiny(mnist, shape=(32, 32, 3))  # a CIFAR-sized model for MNIST digits
+    job = training.TrainingJob(wrong_shape, mnist, SMALL, training.TrainingGate(1), workers=pool)
+    job.start()
+
+    assert job.wait(120)
+    assert job.status == "failed"
+    assert job.error.key == "train.shape_mismatch"
+    assert job.error.values == {"model": "32×32×3", "data": "28×28×1"}
+
+
+def test_a_killed_worker_fails_its_job_with_a_message_and_frees_the_gate(mnist, pool):
+    gate = training.TrainingGate(1)
+    long = training.TrainConfig(epochs=50, batch_size=32)
+    job = training.TrainingJob(build_tiny(mnist), mnist, long, gate, workers=pool)
+    job.start()
+    deadline = time.monotonic() + 120
+    while job.snapshot().curves is None and time.monotonic() < deadline:  # training has begun
+        time.sleep(0.1)
+    (busy,) = pool.training_pids
+    os.kill(busy, signal.SIGKILL)  # out of memory, or a teacher's kill
+
+    assert job.wait(60)
+    assert job.status == "failed" and job.error.key == "train.failed"
+    assert "ended unexpectedly" in job.error.values["reason"]
+    assert gate.running == 0
+
+
+def test_stop_while_the_worker_still_loads_keras_ends_the_job_without_a_result(mnist):
+    cold = workers.WorkerPool(spares=0)  # no spare: the job's worker starts from nothing
+    job = training.TrainingJob(build_tiny(mnist), mnist, SMALL, workers=cold)
+    job.start()
+    job.stop()
+
+    assert job.wait(60)
+    assert job.status == "stopped" and job.result is None and job.error is None
+    assert cold.pids == []
+
+
+def test_a_worker_whose_server_has_gone_ends_by_itself():
+    worker = workers.Worker(nice=0)
+    assert worker.wait_ready(workers.START_TIMEOUT, lambda: False)
+    worker._connection.close()  # what the operating system does when the server dies
+
+    assert worker.process.wait(60) == 0
+
+
+def test_the_pool_replaces_a_spare_that_died(pool):
+    pool.warm()
+    (spare,) = pool.pids
+    os.kill(spare, signal.SIGKILL)
+    os.waitpid(spare, 0)
+
+    taken = pool.take()
+    try:
+        assert taken.alive and taken.pid != spare
+        assert taken.wait_ready(workers.START_TIMEOUT, lambda: False)
+        assert len(pool.pids) == 2  # the one taken and a new spare
+    finally:
+        taken.close()
+        pool._running.discard(taken)
+
+
+def test_a_build_that_does_not_pickle_is_refused_with_a_message(mnist, pool):
+    local = lambda: build_tiny(mnist)()  # noqa: E731 (a lambda cannot cross to another process)
+    job = training.TrainingJob(local, mnist, SMALL, workers=pool)
+    job.start()
+
+    assert job.wait(60)
+    assert job.status == "failed" and job.error.key == "train.failed"
+
+
+def test_the_settings_come_from_the_environment(monkeypatch):
+    monkeypatch.setenv("CNNVIZ_TRAINING_NICE", "5")
+    assert workers.nice_from_env() == 5
+    monkeypatch.setenv("CNNVIZ_TRAINING_NICE", "40")
+    assert workers.nice_from_env() == 19
+    monkeypatch.setenv("CNNVIZ_TRAINING_NICE", "low")
+    assert workers.nice_from_env() == 19
+    monkeypatch.setenv("CNNVIZ_TRAINING_WORKERS", "0")
+    assert not workers.workers_from_env()
+    monkeypatch.delenv("CNNVIZ_TRAINING_WORKERS")
+    assert workers.workers_from_env()
+
+
+def test_errors_cross_as_the_class_they_were(mnist):
+    assert workers._error_class("DatasetError").__name__ == "DatasetError"
+    assert workers._error_class("SystemExit") is CnnvizError
+    assert workers._error_class("nothing") is CnnvizError
