@@ -21,7 +21,7 @@ from cnnviz.ui.model_store import SessionModel, add_session_model, session_model
 
 # The Train page's server-wide gate, shared so both pages together keep to its limit. (Importing
 # cnnviz.ui.training also freezes the long-lived objects out of Python's collections.)
-from cnnviz.ui.training import training_gate
+from cnnviz.ui.training import training_gate, training_workers
 
 PRETRAINED = ("mnist_cnn", "mlp")
 UPLOAD = "upload"
@@ -174,11 +174,6 @@ def mean_pixels_changed() -> float:
     return rotation.mean_pixels_changed(mnist_sample().x_test[:CURVE_DIGITS])
 
 
-def _build(name: str):
-    """A fresh course model `name`, seeded (run in the training thread)."""
-    return models.build(ARCHITECTURES[name], seed=0)
-
-
 def start_rotation_training(degrees: float) -> None:
     """Train fresh MLP and CNN on the embedded sample with rotations up to ± `degrees`, in the
     background (one job each, behind the server's training gate)."""
@@ -189,7 +184,12 @@ def start_rotation_training(degrees: float) -> None:
     )
     jobs = {
         name: training.TrainingJob(
-            partial(_build, name), mnist_sample(), config, training_gate(), name=name
+            partial(models.build, ARCHITECTURES[name], seed=0),
+            mnist_sample(),
+            config,
+            training_gate(),
+            name=name,
+            workers=training_workers(),
         )
         for name in COURSE_MODELS
     }

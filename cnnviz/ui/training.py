@@ -1,7 +1,9 @@
 """The Train page's Streamlit side: choices, one training job per browser session, the live view.
 
-The training itself runs in `cnnviz.training.TrainingJob`, a thread that never calls Streamlit.
-Here: the server-wide gate (one per server, in `st.cache_resource`), the session's job slot
+The training itself runs in `cnnviz.training.TrainingJob`, a thread that never calls Streamlit and
+hands the work to a training process at a lower priority (`cnnviz.workers`), so students' pages
+come first. Here: the server-wide gate and pool of training processes (one each per server, in
+`st.cache_resource`), the session's job slot
 (`cache_resource(scope="session")`, whose `on_release` stops a job whose tab was closed), the
 polling fragment that redraws the curves only while a job runs, and the results.
 """
@@ -11,11 +13,12 @@ from __future__ import annotations
 import gc
 import math
 from dataclasses import dataclass, field
+from functools import partial
 
 import numpy as np
 import streamlit as st
 
-from cnnviz import data, models, params, plots, training
+from cnnviz import data, models, params, plots, training, workers
 from cnnviz.architectures import ARCHITECTURES
 from cnnviz.errors import CnnvizError
 from cnnviz.ui import choice, keep_keras_state, lang, show_error, t
@@ -46,6 +49,17 @@ MISCLASSIFIED_SHOWN = 16
 def training_gate() -> training.TrainingGate:
     """The one gate of this server: at most $CNNVIZ_MAX_TRAININGS (2) trainings at once."""
     return training.TrainingGate(training.max_trainings_from_env())
+
+
+@st.cache_resource
+def training_workers() -> workers.WorkerPool | None:
+    """The server's pool of training processes, one spare started at once; None when
+    $CNNVIZ_TRAINING_WORKERS is 0 (trainings then run in the server's threads)."""
+    if not workers.workers_from_env():
+        return None
+    pool = workers.WorkerPool()
+    pool.warm()
+    return pool
 
 
 @dataclass
@@ -321,18 +335,21 @@ def start_training(
     slot = job_slot()
     if slot.job is not None:
         slot.job.stop()
-    layers, seed = chosen.layers, config.seed
-
-    def build() -> object:
-        return models.build(layers, dataset.input_shape, dataset.num_classes, seed=seed)
-
+    build = partial(
+        models.build, chosen.layers, dataset.input_shape, dataset.num_classes, seed=config.seed
+    )
     name = f"{chosen.name} · {dataset.name}"
-    slot.job = training.TrainingJob(build, dataset, config, training_gate(), name=name)
+    slot.job = training.TrainingJob(
+        build, dataset, config, training_gate(), name=name, workers=training_workers()
+    )
     slot.dataset, slot.model_name, slot.stored = dataset, name, False
     slot.job.start()
 
 
 def current_job() -> training.TrainingJob | None:
+    """This session's job. (Opening the Train page also starts the server's spare training
+    process, so the first training does not wait for it to load Keras.)"""
+    training_workers()
     return job_slot().job
 
 

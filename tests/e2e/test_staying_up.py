@@ -1,10 +1,11 @@
 """The server stays up through a lesson's trainings.
 
 - Twenty small trainings in a row in one server process grow its memory by less than 200 MB
-  (bench/soak.py prints the same run with more options).
+  (bench/soak.py prints the same run with more options), and leave no training process behind
+  but the one spare (each training runs in a worker process, `cnnviz.workers`).
 - A training whose browser tab closes stops: with a server that allows one training at a time, a
-  long training is started in a real browser tab, the tab is closed, and the server goes idle and
-  another student's training runs at once instead of waiting in the queue.
+  long training is started in a real browser tab, the tab is closed, its training process ends,
+  the server goes idle, and another student's training runs at once instead of waiting in the queue.
 """
 
 from __future__ import annotations
@@ -13,12 +14,13 @@ import asyncio
 import re
 import time
 from concurrent.futures import ThreadPoolExecutor
+from contextlib import suppress
 from pathlib import Path
 
 import pytest
 
 from bench.soak import label, results_shown, soak, start_training, training_finished
-from bench.st_client import Session, rss_mb, serve
+from bench.st_client import Session, rss_mb, serve, worker_pids
 from tests.e2e.test_walkthrough import open_lesson, widget
 
 pytestmark = [pytest.mark.e2e, pytest.mark.slow]
@@ -53,10 +55,23 @@ def cpu_seconds(pid: int) -> float:
 
 
 def cpu_share(pid: int, seconds: float = 2.0) -> float:
-    """How many cores the process used over the next `seconds`."""
-    start = cpu_seconds(pid)
+    """How many cores the server and its training processes used over the next `seconds`."""
+    pids = [pid, *worker_pids(pid)]
+    start = {p: cpu_seconds(p) for p in pids}
     time.sleep(seconds)
-    return (cpu_seconds(pid) - start) / seconds
+    used = 0.0
+    for p in pids:
+        with suppress(OSError, IndexError):  # a training process that ended meanwhile
+            used += cpu_seconds(p) - start[p]
+    return used / seconds
+
+
+def spare_only(pid: int, timeout: float = 60.0) -> list[int]:
+    """Wait until at most one training process (the spare) is left; the ones alive then."""
+    deadline = time.monotonic() + timeout
+    while len(alive := worker_pids(pid)) > 1 and time.monotonic() < deadline:
+        time.sleep(0.5)
+    return alive
 
 
 def test_trainings_in_a_row_do_not_grow_the_server():
@@ -65,6 +80,7 @@ def test_trainings_in_a_row_do_not_grow_the_server():
             soak(server.url, server.pid, TRAININGS, "same", epochs=1, images=300), timeout=900
         )
         assert not app_tracebacks(server.log()), server.log()[-3000:]
+        assert len(spare_only(server.pid)) <= 1, worker_pids(server.pid)
     growth = memory[-1] - memory[0]
     print(f"RSS after each training (MB): {[round(m) for m in memory]}")
     assert growth < GROWTH_LIMIT_MB, memory
@@ -83,8 +99,12 @@ def test_a_training_whose_tab_closes_stops_and_frees_its_place(browser):
         widget(page, "train_start").locator("button").click()
         page.locator('[data-testid="stProgress"]').first.wait_for(timeout=120_000)
         assert cpu_share(server.pid) > 0.5  # the training is working
+        training_processes = worker_pids(server.pid)  # the training's and the spare
         before_close = rss_mb(server.pid)
         context.close()
+
+        left = spare_only(server.pid)  # the training's process has ended
+        assert len(left) < len(training_processes) and len(left) <= 1, (training_processes, left)
 
         deadline = time.monotonic() + 60
         while (share := cpu_share(server.pid)) > 0.3 and time.monotonic() < deadline:
