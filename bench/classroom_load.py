@@ -31,7 +31,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from bench.st_client import Session, rss_mb, serve, without_keras_clear_env  # noqa: E402
+from bench.st_client import Session, rss_mb, serve  # noqa: E402
 from cnnviz.i18n import t  # noqa: E402
 
 CHROMIUM = "/usr/bin/chromium"
@@ -175,8 +175,7 @@ async def run_class(args) -> list[Outcome]:
     from playwright.async_api import async_playwright
 
     pictures = photos(args.students)
-    env = without_keras_clear_env() if args.without_keras_clear else None
-    with serve(timeout=120, env=env) as server:
+    with serve(timeout=120) as server:
         print(f"server up in {server.started_in:.2f} s (pid {server.pid}, {server.url})")
         started = time.monotonic()
         teacher = await socket_student(server.url, "teacher", pictures[0], _set(asyncio.Event()),
@@ -243,8 +242,6 @@ def report(outcomes: list[Outcome], args) -> None:
     errors = [o for o in outcomes if o.error]
     results = [o.result_s for o in outcomes if not o.error]
     opens = [o.open_s for o in outcomes if o.open_s == o.open_s]
-    if args.without_keras_clear:
-        print("\n(Streamlit patched: no keras.backend.clear_session() after each script run)")
     print(f"\n{args.students} students ({args.browsers} in chromium), {args.trainers} trainings, "
           f"arrivals over {args.arrive} s, uploads over {args.ramp} s, {os.cpu_count()} cores")  # fmt: skip
     print(f"errors: {len(errors)}")
@@ -253,6 +250,9 @@ def report(outcomes: list[Outcome], args) -> None:
     if opens:
         print(f"open page + choose upload: p50 {statistics.median(opens):.2f} s, "
               f"p95 {percentile(opens, 0.95):.2f} s")  # fmt: skip
+        browsers = [o.open_s for o in outcomes if "chromium" in o.who and o.open_s == o.open_s]
+        if browsers:
+            print(f"  of which in chromium: {', '.join(f'{s:.2f}' for s in browsers)} s")
     if results:
         print(f"time to result (upload -> predictions): p50 {statistics.median(results):.2f} s, "
               f"p95 {percentile(results, 0.95):.2f} s, max {max(results):.2f} s")  # fmt: skip
@@ -276,11 +276,6 @@ def main() -> None:
         type=int,
         default=0,
         help="training images (0: all, as the page's default)",
-    )
-    parser.add_argument(
-        "--without-keras-clear",
-        action="store_true",
-        help="patch Streamlit so it does not clear the Keras session after runs",
     )
     args = parser.parse_args()
     args.browsers = min(args.browsers, args.students)

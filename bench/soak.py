@@ -7,7 +7,8 @@ websocket protocol (bench/st_client.py): set the epochs and the number of traini
 Train, follow the live view (its fragment polls as a browser's would) until the results show.
 `--tabs same` trains again and again in one tab; `--tabs new` opens a new tab for each training
 and closes it afterwards (students coming and going). After each training the server's resident
-memory (VmRSS, /proc/<pid>/status) is sampled. Growth is measured from after the first training
+memory (VmRSS, /proc/<pid>/status) is sampled, and its training processes alive are counted (each
+training runs in a worker process that exits when it is done; one spare waits for the next). Growth is measured from after the first training
 (which loads TensorFlow and builds the first model) to after the last. Target: < 200 MB.
 """
 
@@ -23,7 +24,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from bench.st_client import Session, rss_mb, serve, without_keras_clear_env  # noqa: E402
+from bench.st_client import Session, rss_mb, serve, worker_pids  # noqa: E402
 from cnnviz.i18n import t  # noqa: E402
 
 TRAINING_TIMEOUT = 300.0  # one small training must finish within this
@@ -100,7 +101,9 @@ async def soak(url: str, pid: int, trainings: int, tabs: str, epochs: int, image
                 session = None
                 await asyncio.sleep(0.5)  # the server releases the closed tab's session
             memory.append(rss_mb(pid))
-            report(f"training {number:2d}: {seconds:5.1f} s, server RSS {memory[-1]:7.1f} MB")
+            workers = worker_pids(pid)
+            report(f"training {number:2d}: {seconds:5.1f} s, server RSS {memory[-1]:7.1f} MB, "
+                   f"{len(workers)} training process(es) alive")  # fmt: skip
     finally:
         if session is not None:
             await session.close()
@@ -113,15 +116,9 @@ def main() -> None:
     parser.add_argument("--tabs", choices=["same", "new"], default="same")
     parser.add_argument("--epochs", type=int, default=1)
     parser.add_argument("--images", type=int, default=300, help="0: all training images")
-    parser.add_argument(
-        "--without-keras-clear",
-        action="store_true",
-        help="patch Streamlit so it does not clear the Keras session after runs",
-    )
     args = parser.parse_args()
     os.chdir(ROOT)
-    env = without_keras_clear_env() if args.without_keras_clear else None
-    with serve(timeout=120, env=env) as server:
+    with serve(timeout=120) as server:
         before = rss_mb(server.pid)
         print(f"server up in {server.started_in:.2f} s, RSS {before:.0f} MB")
         memory = asyncio.run(

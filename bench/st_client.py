@@ -122,30 +122,26 @@ def serve(
             process.wait(timeout=10)
 
 
-# What a server would do if the app stopped Streamlit from calling keras.backend.clear_session()
-# (a full gc.collect() and a reset of Keras's global state) after every script run once Keras is
-# loaded (streamlit/runtime/scriptrunner/script_runner.py, _clean_problem_modules).
-WITHOUT_KERAS_CLEAR = """
-from streamlit.runtime.scriptrunner import script_runner
-script_runner._clean_problem_modules = lambda: None
-"""
-
-
-def without_keras_clear_env() -> dict[str, str]:
-    """Environment for `serve(env=...)` that loads the patch above through a sitecustomize.py."""
-    import tempfile
-
-    folder = Path(tempfile.mkdtemp(prefix="cnnviz-site-"))
-    (folder / "sitecustomize.py").write_text(WITHOUT_KERAS_CLEAR)
-    return {"PYTHONPATH": f"{folder}{os.pathsep}{ROOT}"}
-
-
 def rss_mb(pid: int) -> float:
     """Resident memory of a process in MB (VmRSS from /proc/<pid>/status)."""
     for line in Path(f"/proc/{pid}/status").read_text().splitlines():
         if line.startswith("VmRSS:"):
             return int(line.split()[1]) / 1024
     raise ValueError(f"no VmRSS for {pid}")
+
+
+def worker_pids(pid: int) -> list[int]:
+    """The training processes (`python -m cnnviz.workers`) the server `pid` has started."""
+    found = []
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        try:
+            parent = int(stat.read_text().rsplit(")", 1)[1].split()[1])
+            command = (stat.parent / "cmdline").read_bytes().split(b"\0")
+        except (OSError, ValueError, IndexError):  # a process that ended meanwhile
+            continue
+        if parent == pid and b"cnnviz.workers" in command:
+            found.append(int(stat.parent.name))
+    return sorted(found)
 
 
 class StreamlitClientError(RuntimeError):
