@@ -4,9 +4,11 @@ import streamlit as st
 
 from cnnviz.priority import PRIORITY
 from cnnviz.ui import keep_keras_state, language_selector, t
+from cnnviz.workers import share_the_gpu
 
 st.set_page_config(page_title="cnnviz", page_icon="🧠", layout="wide")
 keep_keras_state()
+share_the_gpu()  # with the training processes (before any page loads Keras)
 language_selector()
 
 # Each url_path equals its file's name without the number: Streamlit also scans pages/ on its own,

@@ -49,7 +49,20 @@ if TYPE_CHECKING:
 ROOT = Path(__file__).resolve().parents[1]  # the folder that holds the cnnviz package
 START_TIMEOUT = 180.0  # seconds a worker may take to import Keras (a busy two-core machine)
 STOP_GRACE = 60.0  # seconds a worker has to finish its batch and score after Stop
-PROGRESS_EVERY = 0.05  # a worker sends its batch reports at most this often (seconds)
+PROGRESS_EVERY = 0.25  # a worker sends its batch reports at most this often (seconds)
+
+
+# A GPU is shared by the server (feature maps) and the training processes: without these, JAX
+# takes 75 % of its memory and TensorFlow all of it in the first process that uses it.
+GPU_SHARING = {"XLA_PYTHON_CLIENT_PREALLOCATE": "false", "TF_FORCE_GPU_ALLOW_GROWTH": "true"}
+
+
+def share_the_gpu(environ: dict | None = None) -> None:
+    """Set `GPU_SHARING` in the environment (os.environ) where it is not set already; call
+    before Keras is imported."""
+    environ = os.environ if environ is None else environ
+    for name, value in GPU_SHARING.items():
+        environ.setdefault(name, value)
 
 
 def nice_from_env(default: int = 19) -> int:
@@ -76,8 +89,7 @@ class Worker:
         ours, theirs = socket.socketpair()
         env = dict(os.environ)
         env["PYTHONPATH"] = os.pathsep.join(filter(None, [str(ROOT), env.get("PYTHONPATH")]))
-        # JAX on a GPU would take 75 % of its memory per process: workers and server share it
-        env.setdefault("XLA_PYTHON_CLIENT_PREALLOCATE", "false")
+        share_the_gpu(env)
         with theirs:
             self.process = subprocess.Popen(
                 [sys.executable, "-m", "cnnviz.workers", str(theirs.fileno()), str(nice)],
@@ -290,12 +302,13 @@ def _serve(connection: Connection) -> None:
 
 
 def _listen_for_stop(connection: Connection, stop: threading.Event) -> None:
-    """Set `stop` when the server says stop, or when the server has gone."""
+    """Set `stop` when the server says stop; end this process at once when the server has gone
+    (nobody is left to take the result)."""
     try:
         while connection.recv()[0] != "stop":
             pass
     except (EOFError, OSError):
-        pass
+        os._exit(0)
     stop.set()
 
 

@@ -151,6 +151,17 @@ def test_a_worker_whose_server_has_gone_ends_by_itself():
     assert worker.process.wait(60) == 0
 
 
+def test_a_training_whose_server_has_gone_ends_at_once(mnist):
+    worker = workers.Worker(nice=0)
+    assert worker.wait_ready(workers.START_TIMEOUT, lambda: False)
+    long = training.TrainConfig(epochs=50, batch_size=32)
+    worker._connection.send(("train", build_tiny(mnist), mnist, long))
+    assert worker._connection.poll(60) and worker._connection.recv()[0] == "progress"
+    worker._connection.close()
+
+    assert worker.process.wait(30) == 0  # not after fifty epochs, nor after scoring
+
+
 def test_the_pool_replaces_a_spare_that_died(pool):
     pool.warm()
     (spare,) = pool.pids
@@ -187,6 +198,15 @@ def test_the_settings_come_from_the_environment(monkeypatch):
     assert not workers.workers_from_env()
     monkeypatch.delenv("CNNVIZ_TRAINING_WORKERS")
     assert workers.workers_from_env()
+
+
+def test_the_gpu_is_shared_unless_the_teacher_set_otherwise():
+    environ = {"TF_FORCE_GPU_ALLOW_GROWTH": "false"}
+    workers.share_the_gpu(environ)
+    assert environ == {
+        "TF_FORCE_GPU_ALLOW_GROWTH": "false",
+        "XLA_PYTHON_CLIENT_PREALLOCATE": "false",
+    }
 
 
 def test_errors_cross_as_the_class_they_were(mnist):
