@@ -159,6 +159,10 @@ async def trainer(url: str, name: str, stop: asyncio.Event, log: list, epochs: i
                 if await training_finished(session, wait=1.0):
                     log.append(f"{name}: training {rounds} finished")
                     break
+            else:
+                bars = session.find("progress")
+                done = f"{bars[0].proto.value} %" if bars else "not yet"
+                log.append(f"{name}: training {rounds} done {done} when the class ended")
             check(session)
     except Exception as error:
         log.append(f"{name}: {type(error).__name__}: {error}"[:300])
