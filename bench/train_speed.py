@@ -6,6 +6,9 @@ Prints, for the course MNIST CNN on the embedded MNIST sample (or --dataset/--mo
   runs), its ratio to plain fit (target ≤ 1.05), updates a second and the first curve point;
 - the time until the test accuracy first reaches 97 % with the app's default recipe (target
   ≤ 10 s on 2 cores), measured after every epoch with the scoring time left out;
+- the same training through a worker process (`cnnviz.workers`, the app's path): its training
+  time against the trainer's in this process, and the first curve point with the spare started
+  and from a cold start (the worker imports Keras);
 - the process's resident memory over ten small trainings in a row.
 The two fits alternate, each run starting from the same seeded weights; medians are reported.
 No timing is asserted: machines differ; the ratio is what to compare.
@@ -24,6 +27,7 @@ import statistics
 import sys
 import time
 from dataclasses import replace
+from functools import partial
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
@@ -31,7 +35,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 import keras  # noqa: E402
 import numpy as np  # noqa: E402
 
-from cnnviz import data, models, training  # noqa: E402
+from cnnviz import data, models, training, workers  # noqa: E402
 from cnnviz.architectures import ARCHITECTURES  # noqa: E402
 
 
@@ -95,6 +99,20 @@ def app_fit(dataset, architecture, config) -> tuple[float, float, int, float]:
     return result.seconds, cpu_at_report[-1] - cpu, len(updates), first
 
 
+def worker_fit(dataset, architecture, config, pool) -> tuple[float, float, float]:
+    """The app's path, a training in a worker process: (seconds from the call to the result with
+    the model back here, the training's own seconds, delay of the first curve point)."""
+    build = partial(
+        models.build, architecture, dataset.input_shape, dataset.num_classes, config.seed
+    )
+    updates: list[float] = []
+    start = time.perf_counter()
+    result = pool.train(
+        build, dataset, config, lambda progress: updates.append(time.perf_counter())
+    )
+    return time.perf_counter() - start, result.seconds, updates[0] - start
+
+
 def time_to_accuracy(dataset, architecture, config, target: float) -> list[tuple[float, float]]:
     """(training seconds, test accuracy) after each epoch of the app's trainer, scoring excluded."""
     model = models.build(architecture, dataset.input_shape, dataset.num_classes, config.seed)
@@ -144,6 +162,7 @@ def main() -> None:
     parser.add_argument("--steps-per-execution", type=int, default=None)
     parser.add_argument("--skip-target", action="store_true")
     parser.add_argument("--skip-memory", action="store_true")
+    parser.add_argument("--skip-workers", action="store_true")
     args = parser.parse_args()
 
     dataset = data.load(args.dataset)
@@ -200,6 +219,24 @@ def main() -> None:
     )
     print(f"updates a second     {statistics.median(updates):7.1f}")
     print(f"first curve point    {statistics.median(first):7.2f} s after train() was called")
+
+    if not args.skip_workers:
+        pool = workers.WorkerPool()
+        pool.warm()
+        warm = [worker_fit(dataset, architecture, config, pool) for _ in range(args.repeats)]
+        pool.close()
+        cold = worker_fit(dataset, architecture, config, workers.WorkerPool(spares=0))
+        whole, trained, first_point = (
+            statistics.median(values) for values in zip(*warm, strict=True)
+        )
+        print(
+            f"in a worker process  {trained:7.2f} s  training; ratio to the app trainer here "
+            f"{trained / app_s:.3f}; {whole:.2f} s from the call to the model back here"
+        )
+        print(
+            f"first curve point    {first_point:7.2f} s with the spare started, "
+            f"{cold[2]:.2f} s from a cold start (the worker imports Keras)"
+        )
 
     if not args.skip_target:
         recipe = replace(training.RECIPES["quick"], epochs=4)
