@@ -222,8 +222,10 @@ def main() -> None:
 
     if not args.skip_workers:
         pool = workers.WorkerPool()
-        pool.warm()
-        warm = [worker_fit(dataset, architecture, config, pool) for _ in range(args.repeats)]
+        warm = []
+        for _ in range(args.repeats):
+            pool.wait_ready()  # as in class, where the spare has long been started
+            warm.append(worker_fit(dataset, architecture, config, pool))
         pool.close()
         cold = worker_fit(dataset, architecture, config, workers.WorkerPool(spares=0))
         whole, trained, first_point = (

@@ -8,7 +8,7 @@ and the two never share a GIL. When no page is running, a worker has the cores t
 
 Each worker trains one job and exits, so all the memory a training took goes back to the system.
 `WorkerPool` keeps a spare worker started (Keras already imported, ~4 s on two cores), so a
-training starts without waiting for the import.
+training starts without waiting for the import; it starts the next spare when a training ends.
 
     pool = WorkerPool()
     result = pool.train(build_model, dataset, config, on_progress, should_stop)
@@ -208,8 +208,19 @@ class WorkerPool:
             while len(self._spare) < self.spares:
                 self._spare.append(Worker(self.nice))
 
+    def wait_ready(self, timeout: float = START_TIMEOUT) -> bool:
+        """Start the spares and wait until they have imported Keras (benchmarks, tests)."""
+        self.warm()
+        with self._lock:
+            spares = list(self._spare)
+        return all(worker.wait_ready(timeout, lambda: False) for worker in spares)
+
     def take(self) -> Worker:
-        """A started worker for one training (a spare if there is one), and a new spare."""
+        """A started worker for one training: a spare if there is one, else a new one.
+
+        The spare is replaced when a training ends, not now: a new spare importing Keras would
+        take half the cores from the training that has just begun.
+        """
         with self._lock:
             worker = None
             while self._spare and worker is None:
@@ -217,7 +228,6 @@ class WorkerPool:
                 worker = candidate if candidate.alive else None
             worker = worker or Worker(self.nice)
             self._running.add(worker)
-        self.warm()
         return worker
 
     def train(
@@ -241,6 +251,7 @@ class WorkerPool:
             worker.close()
             with self._lock:
                 self._running.discard(worker)
+            self.warm()
 
     @property
     def pids(self) -> list[int]:

@@ -162,20 +162,21 @@ def test_a_training_whose_server_has_gone_ends_at_once(mnist):
     assert worker.process.wait(30) == 0  # not after fifty epochs, nor after scoring
 
 
-def test_the_pool_replaces_a_spare_that_died(pool):
+def test_the_pool_replaces_a_dead_spare_and_starts_the_next_when_a_training_ends(mnist, pool):
     pool.warm()
     (spare,) = pool.pids
     os.kill(spare, signal.SIGKILL)
     os.waitpid(spare, 0)
+    during: list[list[int]] = []
 
-    taken = pool.take()
-    try:
-        assert taken.alive and taken.pid != spare
-        assert taken.wait_ready(workers.START_TIMEOUT, lambda: False)
-        assert len(pool.pids) == 2  # the one taken and a new spare
-    finally:
-        taken.close()
-        pool._running.discard(taken)
+    result = pool.train(build_tiny(mnist), mnist, SMALL, lambda _: during.append(pool.pids))
+
+    assert result.epochs_done == SMALL.epochs
+    trained_in = during[0]
+    assert len(trained_in) == 1 and trained_in[0] != spare  # a new worker, and no spare meanwhile
+    assert all(pids == trained_in for pids in during)
+    (next_spare,) = pool.pids  # started once the training ended
+    assert next_spare not in (spare, trained_in[0])
 
 
 def test_a_build_that_does_not_pickle_is_refused_with_a_message(mnist, pool):
