@@ -913,8 +913,7 @@ class TrainingJob:
                 self._result = train(
                     model, self._dataset, self.config, self._on_progress, self._stop
                 )
-            stopped = self._result is None or self._result.stopped
-            self._status = "stopped" if stopped else "finished"
+            self._status = "stopped" if self._result.stopped else "finished"
         except CnnvizError as error:
             self._error = error
             self._status = "failed"

@@ -108,18 +108,15 @@ class Worker:
     def alive(self) -> bool:
         return self.process.poll() is None
 
-    def wait_ready(self, timeout: float, cancelled: Callable[[], bool]) -> bool:
-        """Wait until Keras is imported in the worker (True), or `cancelled()` (False)."""
+    def wait_ready(self, timeout: float) -> None:
+        """Wait until Keras is imported in the worker (WorkerFailed after `timeout` seconds)."""
         deadline = time.monotonic() + timeout
         while not self._ready:
-            if cancelled():
-                return False
             if time.monotonic() > deadline:
                 raise WorkerFailed(f"the training process did not start in {timeout:.0f} s")
             if self._poll(0.2):
                 message = self._receive()
                 self._ready = message[0] == "ready"
-        return True
 
     def train(
         self,
@@ -208,12 +205,13 @@ class WorkerPool:
             while len(self._spare) < self.spares:
                 self._spare.append(Worker(self.nice))
 
-    def wait_ready(self, timeout: float = START_TIMEOUT) -> bool:
+    def wait_ready(self, timeout: float = START_TIMEOUT) -> None:
         """Start the spares and wait until they have imported Keras (benchmarks, tests)."""
         self.warm()
         with self._lock:
             spares = list(self._spare)
-        return all(worker.wait_ready(timeout, lambda: False) for worker in spares)
+        for worker in spares:
+            worker.wait_ready(timeout)
 
     def take(self) -> Worker:
         """A started worker for one training: a spare if there is one, else a new one.
@@ -237,15 +235,14 @@ class WorkerPool:
         config: TrainConfig,
         on_progress: OnProgress | None = None,
         should_stop: threading.Event | Callable[[], bool] | None = None,
-    ) -> TrainResult | None:
-        """`training.train(build_model(), dataset, config, ...)` in a worker process; None when
-        stopped before the worker had started."""
+    ) -> TrainResult:
+        """`training.train(build_model(), dataset, config, ...)` in a worker process."""
         stop_requested = should_stop.is_set if hasattr(should_stop, "is_set") else should_stop
         stop_requested = stop_requested or (lambda: False)
         worker = self.take()
         try:
-            if not worker.wait_ready(START_TIMEOUT, stop_requested):
-                return None
+            # Stop pressed meanwhile still gives the model as it is, as in the server's threads
+            worker.wait_ready(START_TIMEOUT)
             return worker.train(build_model, dataset, config, on_progress, stop_requested)
         finally:
             worker.close()

@@ -132,20 +132,21 @@ def test_a_killed_worker_fails_its_job_with_a_message_and_frees_the_gate(mnist, 
     assert gate.running == 0
 
 
-def test_stop_while_the_worker_still_loads_keras_ends_the_job_without_a_result(mnist):
+def test_stop_while_the_worker_still_loads_keras_gives_the_model_as_it_is(mnist):
     cold = workers.WorkerPool(spares=0)  # no spare: the job's worker starts from nothing
     job = training.TrainingJob(build_tiny(mnist), mnist, SMALL, workers=cold)
     job.start()
     job.stop()
 
-    assert job.wait(60)
-    assert job.status == "stopped" and job.result is None and job.error is None
+    assert job.wait(120)
+    assert job.status == "stopped" and job.error is None
+    assert job.result.curves.steps_done <= 1 and len(job.result.predictions) == len(mnist.y_test)
     assert cold.pids == []
 
 
 def test_a_worker_whose_server_has_gone_ends_by_itself():
     worker = workers.Worker(nice=0)
-    assert worker.wait_ready(workers.START_TIMEOUT, lambda: False)
+    worker.wait_ready(workers.START_TIMEOUT)
     worker._connection.close()  # what the operating system does when the server dies
 
     assert worker.process.wait(60) == 0
@@ -153,7 +154,7 @@ def test_a_worker_whose_server_has_gone_ends_by_itself():
 
 def test_a_training_whose_server_has_gone_ends_at_once(mnist):
     worker = workers.Worker(nice=0)
-    assert worker.wait_ready(workers.START_TIMEOUT, lambda: False)
+    worker.wait_ready(workers.START_TIMEOUT)
     long = training.TrainConfig(epochs=50, batch_size=32)
     worker._connection.send(("train", build_tiny(mnist), mnist, long))
     assert worker._connection.poll(60) and worker._connection.recv()[0] == "progress"
