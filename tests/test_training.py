@@ -7,11 +7,8 @@ again in a subprocess under JAX and PyTorch when those are installed."""
 from __future__ import annotations
 
 import gc
-import importlib.util
 import math
 import os
-import subprocess
-import sys
 import threading
 from dataclasses import replace
 from pathlib import Path
@@ -22,6 +19,7 @@ import pytest
 
 from cnnviz import data, models, training
 from cnnviz.errors import CnnvizError
+from tests.backends import OTHER_BACKENDS, run_under
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -416,23 +414,6 @@ def test_a_finished_training_leaves_none_of_its_traced_graphs_behind(mnist):
 
 
 @pytest.mark.slow
-@pytest.mark.parametrize("backend", ["jax", "torch"])
+@pytest.mark.parametrize("backend", OTHER_BACKENDS)
 def test_the_trainer_works_on_the_other_keras_backends(backend):
-    if keras.backend.backend() != "tensorflow":
-        pytest.skip("already running under another backend")
-    if importlib.util.find_spec(backend) is None:
-        pytest.skip(f"{backend} is not installed")
-    command = [
-        sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider",
-        str(ROOT / "tests" / "test_training.py"), "-k", "current_backend",
-    ]  # fmt: skip
-    run = subprocess.run(
-        command,
-        cwd=ROOT,
-        env={**os.environ, "KERAS_BACKEND": backend},
-        capture_output=True,
-        text=True,
-        timeout=280,
-    )
-    assert run.returncode == 0, run.stdout[-3000:] + run.stderr[-3000:]
-    assert "4 passed" in run.stdout
+    run_under(backend, Path(__file__), expected=4)

@@ -15,6 +15,7 @@ import pytest
 
 from cnnviz import data, models, training, workers
 from cnnviz.errors import CnnvizError
+from tests.backends import OTHER_BACKENDS, run_under
 
 TINY_CNN = [
     {"type": "Conv2D", "filters": 8, "kernel_size": 3, "activation": "relu"},
@@ -54,7 +55,9 @@ def alive(pid: int) -> bool:
     return state != "Z"  # a zombie has ended and waits to be reaped
 
 
-def test_a_training_in_a_worker_gives_the_curves_and_the_model_of_one_in_the_server(mnist, pool):
+def test_a_training_in_a_worker_gives_the_curves_and_model_of_the_server_current_backend(
+    mnist, pool
+):
     reports: list[training.Progress] = []
     in_worker = pool.train(build_tiny(mnist), mnist, SMALL, reports.append)
     in_server = training.train(build_tiny(mnist)(), mnist, SMALL)
@@ -215,3 +218,9 @@ def test_errors_cross_as_the_class_they_were(mnist):
     assert workers._error_class("DatasetError").__name__ == "DatasetError"
     assert workers._error_class("SystemExit") is CnnvizError
     assert workers._error_class("nothing") is CnnvizError
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("backend", OTHER_BACKENDS)
+def test_training_in_a_worker_works_on_the_other_keras_backends(backend):
+    run_under(backend, Path(__file__), expected=1)
