@@ -43,13 +43,23 @@ def _png_uri(image: np.ndarray) -> str:
 
 
 def _picture(image: np.ndarray, title: str, height: int) -> go.Figure:
-    """A uint8 picture (H, W) or (H, W, 3) as one PNG in one image trace, without axes."""
+    """A uint8 picture (H, W) or (H, W, 3) as one PNG in one image trace, without axes.
+
+    This and the other figures of a photo's run are built from plain dicts: forty students
+    upload at once, and Plotly's `update_*` calls cost several times the figure itself."""
     image = np.ascontiguousarray(image, dtype=np.uint8)
-    fig = go.Figure(go.Image(source=_png_uri(image), hovertemplate="x %{x}, y %{y}<extra></extra>"))
-    fig.update_xaxes(visible=False)
-    fig.update_yaxes(visible=False)
-    fig.update_layout(title=title, height=height, margin=MARGIN, font=FONT)
-    return fig
+    trace = {
+        "type": "image",
+        "source": _png_uri(image),
+        "hovertemplate": "x %{x}, y %{y}<extra></extra>",
+    }
+    layout = {"xaxis": {"visible": False}, "yaxis": {"visible": False}}
+    return go.Figure({"data": [trace], "layout": _layout(layout, title, height)})
+
+
+def _layout(layout: dict, title: str, height: int, margin: dict = MARGIN) -> dict:
+    """`layout` with the title, height, margins and font every figure here has."""
+    return {**layout, "font": FONT, "height": height, "margin": margin, "title": {"text": title}}
 
 
 def _height_for(image: np.ndarray, width: int = 1000, low: int = 160, high: int = 560) -> int:
@@ -70,18 +80,18 @@ def filters_figure(grid: np.ndarray, title: str = "") -> go.Figure:
 
 def feature_map_figure(values: np.ndarray, title: str = "", height: int = 460) -> go.Figure:
     """One map (H, W) large, as a heatmap: hover shows each position's value."""
-    values = np.asarray(values, dtype=float)
-    fig = go.Figure(
-        go.Heatmap(
-            z=values,
-            colorscale="gray",
-            hovertemplate="row %{y}, col %{x}: %{z:.3f}<extra></extra>",
-        )
-    )
-    fig.update_yaxes(autorange="reversed", scaleanchor="x", constrain="domain", visible=False)
-    fig.update_xaxes(constrain="domain", visible=False)
-    fig.update_layout(title=title, height=height, margin=MARGIN, font=FONT)
-    return fig
+    trace = {
+        "type": "heatmap",
+        "z": np.asarray(values, dtype=float),
+        "colorscale": "gray",
+        "hovertemplate": "row %{y}, col %{x}: %{z:.3f}<extra></extra>",
+    }
+    layout = {
+        "xaxis": {"constrain": "domain", "visible": False},
+        "yaxis": {"autorange": "reversed", "scaleanchor": "x", "constrain": "domain",
+                  "visible": False},
+    }  # fmt: skip
+    return go.Figure({"data": [trace], "layout": _layout(layout, title, height)})
 
 
 def model_input_figure(x: np.ndarray, title: str = "") -> go.Figure:
@@ -100,43 +110,38 @@ def dense_bars(values: np.ndarray, title: str = "", max_bars: int = 2048) -> go.
     values = np.asarray(values, dtype=float).ravel()[:max_bars]
     units = np.arange(len(values))
     # two traces of one colour each: a colour per bar makes Plotly validate thousands of strings
-    fig = go.Figure(
-        [
-            go.Bar(
-                x=units[chosen],
-                y=values[chosen],
-                marker_color=colour,
-                showlegend=False,
-                hovertemplate="unit %{x}: %{y:.3f}<extra></extra>",
-            )
-            for chosen, colour in ((values >= 0, "#1f77b4"), (values < 0, "#e4572e"))
-        ]
-    )
-    fig.update_layout(
-        title=title, height=260, margin=MARGIN, font=FONT, bargap=0, barmode="relative"
-    )
-    return fig
+    traces = [
+        {
+            "type": "bar",
+            "x": units[chosen],
+            "y": values[chosen],
+            "marker": {"color": colour},
+            "showlegend": False,
+            "hovertemplate": "unit %{x}: %{y:.3f}<extra></extra>",
+        }
+        for chosen, colour in ((values >= 0, "#1f77b4"), (values < 0, "#e4572e"))
+    ]
+    layout = _layout({"bargap": 0, "barmode": "relative"}, title, 260)
+    return go.Figure({"data": traces, "layout": layout})
 
 
 def top_k_bars(predictions: Sequence[tuple[str, float]], title: str = "") -> go.Figure:
     """The model's top guesses [(class, probability)] as horizontal bars, likeliest on top."""
     names = [str(name) for name, _ in predictions][::-1]
     probs = [float(p) for _, p in predictions][::-1]
-    fig = go.Figure(
-        go.Bar(
-            x=probs,
-            y=names,
-            orientation="h",
-            text=[f"{p:.1%}" for p in probs],
-            textposition="auto",
-            marker_color="#1f77b4",
-            hovertemplate="%{y}: %{x:.2%}<extra></extra>",
-        )
-    )
-    fig.update_xaxes(range=[0, 1], tickformat=".0%")
-    fig.update_yaxes(type="category")
-    fig.update_layout(title=title, height=max(200, 36 * len(names) + 80), margin=MARGIN, font=FONT)
-    return fig
+    trace = {
+        "type": "bar",
+        "x": probs,
+        "y": names,
+        "orientation": "h",
+        "text": [f"{p:.1%}" for p in probs],
+        "textposition": "auto",
+        "marker": {"color": "#1f77b4"},
+        "hovertemplate": "%{y}: %{x:.2%}<extra></extra>",
+    }
+    layout = {"xaxis": {"range": [0, 1], "tickformat": ".0%"}, "yaxis": {"type": "category"}}
+    height = max(200, 36 * len(names) + 80)
+    return go.Figure({"data": [trace], "layout": _layout(layout, title, height)})
 
 
 def grad_cam_picture(image: np.ndarray, heatmap: np.ndarray, alpha: float = 0.45) -> np.ndarray:
