@@ -84,13 +84,43 @@ def browser():
         browser.close()
 
 
-@pytest.fixture
-def page(browser, server):
+class ScriptRuns:
+    """Counts the whole-page script runs the server reports finished to one browser page, read
+    from Streamlit's own messages on the page's websocket (a run too short for the page to show
+    its "running" state is still counted)."""
+
+    def __init__(self, page) -> None:
+        from streamlit.proto.ForwardMsg_pb2 import ForwardMsg
+
+        self.finished = 0
+        fragment_run = ForwardMsg.ScriptFinishedStatus.FINISHED_FRAGMENT_RUN_SUCCESSFULLY
+
+        def on_frame(payload) -> None:
+            if not isinstance(payload, bytes):
+                return
+            msg = ForwardMsg()
+            msg.ParseFromString(payload)
+            if msg.WhichOneof("type") == "script_finished" and msg.script_finished != fragment_run:
+                self.finished += 1
+
+        page.on("websocket", lambda ws: ws.on("framereceived", on_frame))
+
+
+def new_page(browser):
+    """A page in a fresh browser context (its own cookies and storage), as a new student's tab;
+    `page.script_runs` counts the script runs it sees. Close it with `page.context.close()`."""
     context = browser.new_context(viewport={"width": 1400, "height": 1000})
     page = context.new_page()
+    page.script_runs = ScriptRuns(page)
     page.set_default_timeout(60_000)
+    return page
+
+
+@pytest.fixture
+def page(browser, server):
+    page = new_page(browser)
     yield page
-    context.close()
+    page.context.close()
 
 
 def wait_idle(page, timeout: float = 60_000) -> None:

@@ -21,7 +21,7 @@ from pathlib import Path
 import pytest
 
 from bench.st_client import serve
-from tests.e2e.conftest import ROOT, screenshot, wait_idle
+from tests.e2e.conftest import ROOT, new_page, screenshot, wait_idle
 from tests.e2e.test_walkthrough import (
     ERROR_ALERT,
     IMAGE,
@@ -206,9 +206,8 @@ def walk_the_lesson(page, url: str) -> None:
 @pytest.mark.skipif(NAMESPACES, reason="runs inside a network namespace instead (next test)")
 def test_walk_with_outside_network_refused(browser, guarded_server):
     url, log, server = guarded_server
-    context = browser.new_context(viewport={"width": 1400, "height": 1000})
-    page = context.new_page()
-    page.set_default_timeout(60_000)
+    page = new_page(browser)
+    context = page.context
     try:
         walk_the_lesson(page, url)
     finally:

@@ -21,6 +21,7 @@ import pytest
 
 from bench.soak import label, results_shown, soak, start_training, training_finished
 from bench.st_client import Session, rss_mb, serve, worker_pids
+from tests.e2e.conftest import new_page
 from tests.e2e.test_walkthrough import open_lesson, widget
 
 pytestmark = [pytest.mark.e2e, pytest.mark.slow]
@@ -54,16 +55,23 @@ def cpu_seconds(pid: int) -> float:
     return (int(fields[11]) + int(fields[12])) / 100  # utime, stime in clock ticks (USER_HZ)
 
 
+def cpu_used(pids: list[int], seconds: float) -> dict[int, float]:
+    """How many cores each of `pids` used over the next `seconds` (0 for one that ended)."""
+    start = {}
+    for p in pids:
+        with suppress(OSError, IndexError):
+            start[p] = cpu_seconds(p)
+    time.sleep(seconds)
+    used = dict.fromkeys(pids, 0.0)
+    for p in start:
+        with suppress(OSError, IndexError):  # a training process that ended meanwhile
+            used[p] = (cpu_seconds(p) - start[p]) / seconds
+    return used
+
+
 def cpu_share(pid: int, seconds: float = 2.0) -> float:
     """How many cores the server and its training processes used over the next `seconds`."""
-    pids = [pid, *worker_pids(pid)]
-    start = {p: cpu_seconds(p) for p in pids}
-    time.sleep(seconds)
-    used = 0.0
-    for p in pids:
-        with suppress(OSError, IndexError):  # a training process that ended meanwhile
-            used += cpu_seconds(p) - start[p]
-    return used / seconds
+    return sum(cpu_used([pid, *worker_pids(pid)], seconds).values())
 
 
 def spare_only(pid: int, timeout: float = 60.0) -> list[int]:
@@ -72,6 +80,16 @@ def spare_only(pid: int, timeout: float = 60.0) -> list[int]:
     while len(alive := worker_pids(pid)) > 1 and time.monotonic() < deadline:
         time.sleep(0.5)
     return alive
+
+
+def ended(pids: list[int], server_pid: int, timeout: float = 60.0) -> bool:
+    """Wait until none of `pids` is among the server's training processes any more."""
+    deadline = time.monotonic() + timeout
+    while set(pids) & set(worker_pids(server_pid)):
+        if time.monotonic() > deadline:
+            return False
+        time.sleep(0.5)
+    return True
 
 
 def test_trainings_in_a_row_do_not_grow_the_server():
@@ -88,9 +106,8 @@ def test_trainings_in_a_row_do_not_grow_the_server():
 
 def test_a_training_whose_tab_closes_stops_and_frees_its_place(browser):
     with serve(timeout=120, env={"CNNVIZ_MAX_TRAININGS": "1"}) as server:
-        context = browser.new_context(viewport={"width": 1400, "height": 1000})
-        page = context.new_page()
-        page.set_default_timeout(60_000)
+        page = new_page(browser)
+        context = page.context
         open_lesson(page, server.url, "train")
         epochs = widget(page, "train_quick_epochs").locator("input")
         epochs.fill("200")  # all training images, 200 epochs: many minutes of work
@@ -98,13 +115,14 @@ def test_a_training_whose_tab_closes_stops_and_frees_its_place(browser):
         page.wait_for_timeout(500)
         widget(page, "train_start").locator("button").click()
         page.locator('[data-testid="stProgress"]').first.wait_for(timeout=120_000)
-        assert cpu_share(server.pid) > 0.5  # the training is working
-        training_processes = worker_pids(server.pid)  # the training's and the spare
+        busy = cpu_used(worker_pids(server.pid), 2.0)  # the training's process (and any spare)
+        training = [p for p, cores in busy.items() if cores > 0.5]
+        assert len(training) == 1, busy  # the training is working in its own process
         before_close = rss_mb(server.pid)
         context.close()
 
-        left = spare_only(server.pid)  # the training's process has ended
-        assert len(left) < len(training_processes) and len(left) <= 1, (training_processes, left)
+        assert ended(training, server.pid), worker_pids(server.pid)  # its process has ended
+        assert len(spare_only(server.pid)) <= 1, worker_pids(server.pid)
 
         deadline = time.monotonic() + 60
         while (share := cpu_share(server.pid)) > 0.3 and time.monotonic() < deadline:

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import re
 import tempfile
+import time
 from pathlib import Path
 
 import pytest
@@ -105,24 +106,15 @@ def nudge_slider(page, widget_key: str, presses: int = 1) -> None:
     wait_idle(page)
 
 
-RUN_COUNTER = """() => {
-  if (window.cnnvizRuns === undefined) {
-    window.cnnvizRuns = 0;
-    new MutationObserver((records) => {
-      for (const r of records) if (r.oldValue === "running") window.cnnvizRuns += 1;
-    }).observe(document.body, {attributes: true, attributeOldValue: true, subtree: true,
-                               attributeFilter: ["data-test-script-state"]});
-  }
-  return window.cnnvizRuns;
-}"""
-
-
 def after_a_run(page, action, timeout: float = 60_000) -> None:
     """Do `action` and wait until a script run it caused has finished (not just any idle moment:
     an upload reaches the server only after the browser has sent the file)."""
-    before = page.evaluate(RUN_COUNTER)
+    before = page.script_runs.finished
     action()
-    page.wait_for_function("n => window.cnnvizRuns > n", arg=before, timeout=timeout)
+    deadline = time.monotonic() + timeout / 1000
+    while page.script_runs.finished <= before:  # frames are counted while Playwright waits
+        assert time.monotonic() < deadline, "no script run finished after the action"
+        page.wait_for_timeout(50)
     wait_idle(page, timeout=timeout)
 
 
