@@ -26,7 +26,7 @@ import os
 import statistics
 import sys
 import time
-from dataclasses import replace
+from dataclasses import dataclass, replace
 from functools import partial
 from pathlib import Path
 
@@ -56,10 +56,18 @@ def compiled(model: keras.Model, config: training.TrainConfig, spe: int) -> kera
     return model
 
 
+def steady_epoch(epoch_ends: list[float]) -> float:
+    """Median seconds between epoch ends after the first epoch (which also compiles the step);
+    NaN with fewer than two epochs."""
+    gaps = [b - a for a, b in zip(epoch_ends, epoch_ends[1:], strict=False)]
+    return statistics.median(gaps) if gaps else float("nan")
+
+
 def plain_fit(
     dataset, architecture, config, train_rows, validation_rows, spe: int
-) -> tuple[float, float]:
-    """Wall and CPU seconds of the course's plain `model.fit`, on the same rows as the trainer."""
+) -> tuple[float, float, float]:
+    """Wall and CPU seconds of the course's plain `model.fit`, on the same rows as the trainer,
+    and its steady epoch (seconds an epoch after the first)."""
     model = compiled(
         models.build(architecture, dataset.input_shape, dataset.num_classes, config.seed),
         config,
@@ -68,6 +76,10 @@ def plain_fit(
     x = dataset.x_train.astype("float32") / 255.0
     validation = (x[validation_rows], dataset.y_train[validation_rows])
     x_train, y_train = x[train_rows], dataset.y_train[train_rows]
+    epoch_ends: list[float] = []
+    timer = keras.callbacks.LambdaCallback(
+        on_epoch_end=lambda epoch, logs: epoch_ends.append(time.perf_counter())
+    )
     start, cpu = time.perf_counter(), time.process_time()
     model.fit(
         x_train,
@@ -75,28 +87,51 @@ def plain_fit(
         batch_size=config.batch_size,
         epochs=config.epochs,
         validation_data=validation if len(validation_rows) else None,
+        callbacks=[timer],
         verbose=0,
     )
-    return time.perf_counter() - start, time.process_time() - cpu
+    return time.perf_counter() - start, time.process_time() - cpu, steady_epoch(epoch_ends)
 
 
-def app_fit(dataset, architecture, config) -> tuple[float, float, int, float]:
-    """Wall and CPU seconds of the app's `train` (its fit), its updates and the first one's delay.
+@dataclass
+class AppRun:
+    """One run of the app's trainer."""
+
+    wall: float  # its fit, as `TrainResult.seconds`
+    cpu: float  # from the call to the last report
+    updates: int
+    first: float  # delay of the first curve point after the call
+    epoch: float  # steady epoch: seconds an epoch after the first
+    test_accuracy: float
+
+
+def app_fit(dataset, architecture, config) -> AppRun:
+    """The app's `train` (its fit): wall and CPU seconds, updates, the first one's delay, the
+    steady epoch and the test accuracy.
 
     CPU time runs from the call to the last report (the last epoch's end), so scoring the test
     set afterwards is left out as in the plain fit."""
     model = models.build(architecture, dataset.input_shape, dataset.num_classes, config.seed)
     updates: list[float] = []
     cpu_at_report: list[float] = []
+    epoch_ends: list[float] = []
 
     def on_progress(progress: training.Progress) -> None:
         updates.append(time.perf_counter())
         cpu_at_report.append(time.process_time())
+        if progress.kind == "epoch":
+            epoch_ends.append(updates[-1])
 
     start, cpu = time.perf_counter(), time.process_time()
     result = training.train(model, dataset, config, on_progress)
-    first = (updates[0] - start) if updates else float("nan")
-    return result.seconds, cpu_at_report[-1] - cpu, len(updates), first
+    return AppRun(
+        wall=result.seconds,
+        cpu=cpu_at_report[-1] - cpu,
+        updates=len(updates),
+        first=(updates[0] - start) if updates else float("nan"),
+        epoch=steady_epoch(epoch_ends),
+        test_accuracy=result.test_accuracy,
+    )
 
 
 def worker_fit(dataset, architecture, config, pool) -> tuple[float, float, float]:
@@ -160,10 +195,23 @@ def main() -> None:
     parser.add_argument("--batch-size", type=int, default=128)
     parser.add_argument("--repeats", type=int, default=3)
     parser.add_argument("--steps-per-execution", type=int, default=None)
+    parser.add_argument(
+        "--on-device",
+        choices=["auto", "yes", "no"],
+        default="auto",
+        help="keep the images on the accelerator (auto: on a GPU, as the app does)",
+    )
     parser.add_argument("--skip-target", action="store_true")
     parser.add_argument("--skip-memory", action="store_true")
     parser.add_argument("--skip-workers", action="store_true")
+    parser.add_argument(
+        "--batches-together",
+        choices=["gpu", "always", "never"],
+        default=training.RUN_BATCHES_TOGETHER,
+        help="JAX: run each steps_per_execution batches in one compiled call (a scan)",
+    )
     args = parser.parse_args()
+    training.RUN_BATCHES_TOGETHER = args.batches_together
 
     dataset = data.load(args.dataset)
     architecture = ARCHITECTURES[args.model]
@@ -171,6 +219,7 @@ def main() -> None:
         epochs=args.epochs,
         batch_size=args.batch_size,
         steps_per_execution=args.steps_per_execution,
+        on_device={"auto": None, "yes": True, "no": False}[args.on_device],
     )
     spe = args.steps_per_execution or (32 if training.gpu_name() else 1)
     train_rows, validation_rows = training._split(dataset, config)
@@ -179,38 +228,48 @@ def main() -> None:
     print(
         f"{args.model} on {args.dataset}: {len(train_rows)} training images, "
         f"{len(validation_rows)} validation, batch {args.batch_size}, {args.epochs} epochs, "
-        f"steps_per_execution {spe}"
+        f"steps_per_execution {spe}, images on the accelerator: {args.on_device}, "
+        f"batches together: {args.batches_together}"
     )
 
     # warm-up: the first fit in a process pays for tracing and thread pools
     plain_fit(dataset, architecture, config, train_rows[:512], [], spe)
     app_fit(dataset, architecture, training.TrainConfig(epochs=1, max_train_images=512))
 
-    plain, app, plain_cpu, app_cpu, updates, first = [], [], [], [], [], []
+    plain, plain_cpu, plain_epoch, runs = [], [], [], []
     for repeat in range(args.repeats):
-        runs = ("plain", "app") if repeat % 2 == 0 else ("app", "plain")
-        for run in runs:
+        order = ("plain", "app") if repeat % 2 == 0 else ("app", "plain")
+        for run in order:
             if run == "plain":
-                wall, cpu = plain_fit(
+                wall, cpu, epoch = plain_fit(
                     dataset, architecture, config, train_rows, validation_rows, spe
                 )
                 plain.append(wall)
                 plain_cpu.append(cpu)
+                plain_epoch.append(epoch)
             else:
-                wall, cpu, count, delay = app_fit(dataset, architecture, config)
-                app.append(wall)
-                app_cpu.append(cpu)
-                updates.append(count / wall)
-                first.append(delay)
+                runs.append(app_fit(dataset, architecture, config))
         print(
             f"  run {repeat + 1}: plain {plain[-1]:.2f} s ({plain_cpu[-1]:.1f} s CPU), "
-            f"app {app[-1]:.2f} s ({app_cpu[-1]:.1f} s CPU), "
-            f"load {os.getloadavg()[0]:.1f}",
+            f"app {runs[-1].wall:.2f} s ({runs[-1].cpu:.1f} s CPU), "
+            f"steady epoch plain {plain_epoch[-1]:.3f} s, app {runs[-1].epoch:.3f} s, "
+            f"app test accuracy {runs[-1].test_accuracy:.2%}, load {os.getloadavg()[0]:.1f}",
             flush=True,
         )
+    app = [run.wall for run in runs]
+    app_cpu = [run.cpu for run in runs]
+    updates = [run.updates / run.wall for run in runs]
+    first = [run.first for run in runs]
     plain_s, app_s = statistics.median(plain), statistics.median(app)
-    print(f"plain model.fit      {plain_s:7.2f} s  ({plain_s / args.epochs:.3f} s an epoch)")
-    print(f"app trainer          {app_s:7.2f} s  ({app_s / args.epochs:.3f} s an epoch)")
+    print(
+        f"plain model.fit      {plain_s:7.2f} s  ({plain_s / args.epochs:.3f} s an epoch; "
+        f"{statistics.median(plain_epoch):.3f} s an epoch after the first)"
+    )
+    print(
+        f"app trainer          {app_s:7.2f} s  ({app_s / args.epochs:.3f} s an epoch; "
+        f"{statistics.median(run.epoch for run in runs):.3f} s an epoch after the first)"
+    )
+    print(f"app test accuracy    {statistics.median(run.test_accuracy for run in runs):7.2%}")
     print(f"ratio app / plain    {app_s / plain_s:7.3f}   median wall (target ≤ 1.05)")
     print(f"                     {min(app) / min(plain):7.3f}   fastest wall")
     print(
@@ -226,6 +285,11 @@ def main() -> None:
         for _ in range(args.repeats):
             pool.wait_ready()  # as in class, where the spare has long been started
             warm.append(worker_fit(dataset, architecture, config, pool))
+            print(
+                "  in a worker process: {:.2f} s to the model, {:.2f} s training, "
+                "first point {:.2f} s".format(*warm[-1]),
+                flush=True,
+            )
         pool.close()
         cold = worker_fit(dataset, architecture, config, workers.WorkerPool(spares=0))
         whole, trained, first_point = (

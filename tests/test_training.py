@@ -102,6 +102,62 @@ def test_same_seed_gives_the_same_curves_and_another_seed_does_not_current_backe
     assert first.batch_loss != other.batch_loss
 
 
+def test_batches_run_together_train_as_one_batch_at_a_time_current_backend(mnist, monkeypatch):
+    """Several batches in one call (under JAX a scan over chunks of batches, as on a GPU; under
+    TensorFlow Keras's steps_per_execution) give the weights and curves of one batch a call."""
+    monkeypatch.setattr(training, "RUN_BATCHES_TOGETHER", "always")  # JAX: on the CPU too
+    # 1,280 images, 256 for validation: 1,024 to train on, 16 batches an epoch
+    config = replace(SMALL, max_train_images=1280, validation_split=0.2, epochs=2, seed=3)
+
+    def run(steps: int) -> tuple[training.TrainResult, list[training.Progress]]:
+        reports: list[training.Progress] = []
+        model = tiny_model(mnist, seed=3)
+        result = training.train(
+            model, mnist, replace(config, steps_per_execution=steps), reports.append
+        )
+        return result, [r for r in reports if r.kind == "batch"]
+
+    (alone, alone_reports), (together, together_reports) = run(1), run(4)
+    assert [r.step for r in alone_reports] == list(
+        range(1, 33)
+    )  # 1,024 images: 16 batches an epoch
+    every = 1 if keras.backend.backend() == "torch" else 4  # Keras runs PyTorch a batch a call
+    assert [r.step for r in together_reports] == list(range(every, 33, every))
+    assert together.curves.steps_per_epoch == 16 and together.curves.total_steps == 32
+    for a, b in zip(alone.model.get_weights(), together.model.get_weights(), strict=True):
+        np.testing.assert_allclose(a, b, atol=2e-5)
+    np.testing.assert_allclose(alone.curves.epoch_loss, together.curves.epoch_loss, rtol=1e-4)
+    np.testing.assert_allclose(alone.curves.val_loss, together.curves.val_loss, rtol=1e-4)
+    assert alone.curves.val_accuracy == together.curves.val_accuracy
+    np.testing.assert_allclose(
+        [r.loss for r in alone_reports][every - 1 :: every],
+        [r.loss for r in together_reports],
+        rtol=1e-4,
+    )
+
+
+def test_validation_batches_grow_with_the_training_batches_run_together_up_to_a_bound():
+    assert training._validation_batch_size(256, 1, (28, 28, 1)) == 256
+    assert training._validation_batch_size(256, 30, (28, 28, 1)) == 256 * 30
+    assert training._validation_batch_size(256, 64, (28, 28, 1)) == 2**23 // 784  # 10,699
+    assert training._validation_batch_size(32, 32, (224, 224, 3)) == 55  # 2**23 // 150,528
+    assert training._validation_batch_size(64, 32, (1024, 1024, 3)) == 64  # never below a batch
+
+
+def test_shuffled_chunks_hold_whole_batches_all_of_one_size():
+    images, labels = np.zeros((2000, 28, 28, 1), "uint8"), np.arange(2000) % 10
+    rows = np.arange(1080)
+    chunks = training.ShuffledChunks(images, labels, rows, 64, batches=5, seed=1)
+    # 16 whole batches of 64 in 1,080 rows; at most 5 a chunk: 4 chunks of 4 batches
+    assert len(chunks) == 4 and chunks.batches_per_item == 4
+    seen = np.concatenate([chunks[i][1] for i in range(4)])
+    assert all(len(chunks[i][0]) == 256 for i in range(4))
+    assert len(seen) == 1024 and len(set(chunks.order[:1024])) == 1024  # 56 rows left out
+    first = chunks.order.copy()
+    chunks.on_epoch_end()
+    assert not np.array_equal(chunks.order, first)  # other rows are left out next epoch
+
+
 def test_a_saved_and_reloaded_model_predicts_the_same_current_backend(mnist):
     result = training.train(tiny_model(mnist), mnist, SMALL)
     reloaded = models.load_uploaded(models.save_bytes(result.model))
@@ -416,4 +472,4 @@ def test_a_finished_training_leaves_none_of_its_traced_graphs_behind(mnist):
 @pytest.mark.slow
 @pytest.mark.parametrize("backend", OTHER_BACKENDS)
 def test_the_trainer_works_on_the_other_keras_backends(backend):
-    run_under(backend, Path(__file__), expected=4)
+    run_under(backend, Path(__file__), expected=5)
