@@ -170,6 +170,52 @@ async def trainer(url: str, name: str, stop: asyncio.Event, log: list, epochs: i
         await session.close()
 
 
+def cpu_by_role(server_pid: int) -> dict[int, tuple[str, float]]:
+    """Every process this benchmark started, by role, with its CPU seconds so far (/proc): the
+    server, its training processes, chromium, and the harness (this process with its light
+    clients, and Playwright's driver)."""
+    processes = {}
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        try:
+            fields = stat.read_text().rsplit(")", 1)[1].split()
+            command = (stat.parent / "cmdline").read_bytes()
+        except (OSError, IndexError):  # a process that ended meanwhile
+            continue
+        cpu = (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+        processes[int(stat.parent.name)] = (int(fields[1]), command, cpu)
+
+    def descends(pid: int, ancestor: int) -> bool:
+        while pid > 1:
+            if pid == ancestor:
+                return True
+            pid = processes.get(pid, (0,))[0]
+        return False
+
+    roles = {}
+    for pid, (_, command, cpu) in processes.items():
+        if not descends(pid, os.getpid()):
+            continue
+        if b"cnnviz.workers" in command:
+            role = "training processes"
+        elif descends(pid, server_pid):
+            role = "server"
+        elif b"chrom" in command:
+            role = "chromium"
+        else:
+            role = "harness (light clients, Playwright)"
+        roles[pid] = (role, cpu)
+    return roles
+
+
+def cpu_used(before: dict, after: dict) -> dict[str, float]:
+    """CPU seconds each role used between two `cpu_by_role` readings (processes that ended
+    meanwhile are not counted)."""
+    used: dict[str, float] = {}
+    for pid, (role, cpu) in after.items():
+        used[role] = used.get(role, 0.0) + cpu - before.get(pid, (role, 0.0))[1]
+    return used
+
+
 def percentile(values: list[float], share: float) -> float:
     ordered = sorted(values)
     return ordered[min(len(ordered) - 1, max(0, round(share * (len(ordered) - 1))))]
@@ -220,7 +266,15 @@ async def run_class(args) -> list[Outcome]:
             print(f"{len(ready)} of {args.students} students on the page after "
                   f"{time.monotonic() - started:.1f} s; upload now (spread over {args.ramp} s)")  # fmt: skip
             go.set()
+            cpu_before, wall_before = cpu_by_role(server.pid), time.monotonic()
             outcomes = await asyncio.gather(*tasks)
+            used = cpu_used(cpu_before, cpu_by_role(server.pid))
+            wall = time.monotonic() - wall_before
+            print(
+                f"CPU during the uploads ({wall:.1f} s, {os.cpu_count()} cores: "
+                f"{wall * os.cpu_count():.0f} CPU-s): "
+                + ", ".join(f"{role} {seconds:.1f} s" for role, seconds in sorted(used.items()))
+            )
             if browser is not None:
                 await browser.close()
         rss_after = rss_mb(server.pid)
