@@ -18,6 +18,8 @@ ROOT = Path(__file__).resolve().parent.parent
 if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
 os.chdir(ROOT)
+# every figure built in the tests (and by the servers they start) goes through Plotly's checks
+os.environ.setdefault("CNNVIZ_VALIDATE_FIGURES", "1")
 
 from cnnviz import data  # noqa: E402
 

@@ -15,6 +15,8 @@ import cv2
 import numpy as np
 import plotly.graph_objects as go
 
+from cnnviz.plots.spec import figure
+
 if TYPE_CHECKING:  # cnnviz.rotation runs models; the lessons without models must not load Keras
     from cnnviz.rotation import AccuracyCurve
 
@@ -32,6 +34,8 @@ __all__ = [
 
 FONT = {"size": 14}
 MARGIN = {"l": 10, "r": 10, "t": 40, "b": 10}
+# black to white (Plotly's "gray", spelled out: plotly.js does not know that name)
+GREYS = [[0.0, "rgb(0, 0, 0)"], [1.0, "rgb(255, 255, 255)"]]
 MODEL_COLOURS = ("#1f77b4", "#e4572e", "#2ca02c", "#9467bd")  # MLP blue, CNN orange, …
 
 
@@ -54,7 +58,7 @@ def _picture(image: np.ndarray, title: str, height: int) -> go.Figure:
         "hovertemplate": "x %{x}, y %{y}<extra></extra>",
     }
     layout = {"xaxis": {"visible": False}, "yaxis": {"visible": False}}
-    return go.Figure({"data": [trace], "layout": _layout(layout, title, height)})
+    return figure({"data": [trace], "layout": _layout(layout, title, height)})
 
 
 def _layout(layout: dict, title: str, height: int, margin: dict = MARGIN) -> dict:
@@ -83,7 +87,7 @@ def feature_map_figure(values: np.ndarray, title: str = "", height: int = 460) -
     trace = {
         "type": "heatmap",
         "z": np.asarray(values, dtype=float),
-        "colorscale": "gray",
+        "colorscale": GREYS,
         "hovertemplate": "row %{y}, col %{x}: %{z:.3f}<extra></extra>",
     }
     layout = {
@@ -91,7 +95,7 @@ def feature_map_figure(values: np.ndarray, title: str = "", height: int = 460) -
         "yaxis": {"autorange": "reversed", "scaleanchor": "x", "constrain": "domain",
                   "visible": False},
     }  # fmt: skip
-    return go.Figure({"data": [trace], "layout": _layout(layout, title, height)})
+    return figure({"data": [trace], "layout": _layout(layout, title, height)})
 
 
 def model_input_figure(x: np.ndarray, title: str = "") -> go.Figure:
@@ -122,7 +126,7 @@ def dense_bars(values: np.ndarray, title: str = "", max_bars: int = 2048) -> go.
         for chosen, colour in ((values >= 0, "#1f77b4"), (values < 0, "#e4572e"))
     ]
     layout = _layout({"bargap": 0, "barmode": "relative"}, title, 260)
-    return go.Figure({"data": traces, "layout": layout})
+    return figure({"data": traces, "layout": layout})
 
 
 def top_k_bars(predictions: Sequence[tuple[str, float]], title: str = "") -> go.Figure:
@@ -141,7 +145,7 @@ def top_k_bars(predictions: Sequence[tuple[str, float]], title: str = "") -> go.
     }
     layout = {"xaxis": {"range": [0, 1], "tickformat": ".0%"}, "yaxis": {"type": "category"}}
     height = max(200, 36 * len(names) + 80)
-    return go.Figure({"data": [trace], "layout": _layout(layout, title, height)})
+    return figure({"data": [trace], "layout": _layout(layout, title, height)})
 
 
 def grad_cam_picture(image: np.ndarray, heatmap: np.ndarray, alpha: float = 0.45) -> np.ndarray:

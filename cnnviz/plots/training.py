@@ -13,6 +13,8 @@ import numpy as np
 import plotly.graph_objects as go
 from plotly.subplots import make_subplots
 
+from cnnviz.plots.spec import figure
+
 if TYPE_CHECKING:  # cnnviz.training imports keras; the lessons without a model import plots
     from cnnviz.training import Curves
 
@@ -104,7 +106,7 @@ def training_curves(curves: Curves | None, labels: CurveLabels = CurveLabels()) 
         "height": 380,
         "uirevision": "training",
     }
-    return go.Figure({"data": traces, "layout": layout})
+    return figure({"data": traces, "layout": layout})
 
 
 def _subplot_title(text: str, x: float) -> dict:
