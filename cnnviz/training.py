@@ -283,6 +283,12 @@ class ShuffledBatches(keras.utils.PyDataset):
     same batches on every backend. `seed=None` keeps the order (validation, test). The images are
     never copied: each batch gathers its rows from the shared array (or, `on_device`, from one
     copy on the accelerator, so no batch crosses from the host).
+
+    With `batches` > 1 each item is `batches_per_item` (at most `batches`) whole batches back to
+    back, for a training step that runs them all in one compiled call (`_run_batches_together`).
+    Every item then has the same size, so the call compiles once, and the rows that fill no whole
+    item are left out of that epoch (fewer than len(self) batches' worth; other rows each epoch,
+    as the order is reshuffled).
     """
 
     def __init__(
@@ -293,6 +299,7 @@ class ShuffledBatches(keras.utils.PyDataset):
         batch_size: int,
         seed: int | None = None,
         on_device: bool = False,
+        batches: int = 1,
     ) -> None:
         super().__init__(workers=1, use_multiprocessing=False)
         self.indices = np.asarray(indices, dtype=np.int64)
@@ -307,6 +314,13 @@ class ShuffledBatches(keras.utils.PyDataset):
         else:
             self.images, self.labels, self.rows = images, labels, self.indices
         self.order = self._order()
+        if batches > 1:
+            whole = len(self.rows) // self.batch_size
+            self.items = max(1, math.ceil(whole / batches))
+            self.batches_per_item = max(1, whole // self.items)
+        else:
+            self.items = math.ceil(len(self.rows) / self.batch_size)
+            self.batches_per_item = 1
 
     def _order(self) -> np.ndarray:
         if self.seed is None:
@@ -314,12 +328,11 @@ class ShuffledBatches(keras.utils.PyDataset):
         return self.rows[np.random.default_rng([self.seed, self.epoch]).permutation(len(self.rows))]
 
     def __len__(self) -> int:
-        return math.ceil(len(self.rows) / self.batch_size)
+        return self.items
 
     def __getitem__(self, number: int) -> tuple:
-        return self._gather(self.order[number * self.batch_size : (number + 1) * self.batch_size])
-
-    def _gather(self, rows: np.ndarray) -> tuple:
+        size = self.batches_per_item * self.batch_size
+        rows = self.order[number * size : (number + 1) * size]
         if self.on_device:
             rows = keras.ops.convert_to_tensor(rows)
             return keras.ops.take(self.images, rows, axis=0), keras.ops.take(self.labels, rows)
@@ -328,39 +341,6 @@ class ShuffledBatches(keras.utils.PyDataset):
     def on_epoch_end(self) -> None:
         self.epoch += 1
         self.order = self._order()
-
-
-class ShuffledChunks(ShuffledBatches):
-    """Like ShuffledBatches, but each item is `batches_per_item` whole batches back to back, for a
-    training step that runs them all in one compiled call (`_run_batches_together`).
-
-    Every item has the same size, so the call compiles once: an epoch is len(self) items of
-    `batches_per_item` batches (at most `batches` each), and the rows that do not fill a whole
-    item are left out of that epoch (fewer than len(self) batches' worth; other rows each epoch,
-    as the order is reshuffled).
-    """
-
-    def __init__(
-        self,
-        images: np.ndarray,
-        labels: np.ndarray,
-        indices: np.ndarray,
-        batch_size: int,
-        batches: int,
-        seed: int | None = None,
-        on_device: bool = False,
-    ) -> None:
-        super().__init__(images, labels, indices, batch_size, seed, on_device)
-        whole = len(self.rows) // self.batch_size
-        self.items = max(1, math.ceil(whole / batches))
-        self.batches_per_item = max(1, whole // self.items)
-
-    def __len__(self) -> int:
-        return self.items
-
-    def __getitem__(self, number: int) -> tuple:
-        size = self.batches_per_item * self.batch_size
-        return self._gather(self.order[number * size : (number + 1) * size])
 
 
 # When a JAX training runs its batches in chunks through `jax.lax.scan`: "gpu" (on a GPU, where
@@ -372,7 +352,7 @@ RUN_BATCHES_TOGETHER = "gpu"
 def _run_batches_together(trainer: keras.Model, batches: int) -> None:
     """JAX: one training step of `trainer` runs `batches` batches in one compiled call.
 
-    Its input is that many batches back to back (ShuffledChunks); `jax.lax.scan` runs Keras's
+    Its input is that many batches back to back (`ShuffledBatches(..., batches=)`); `jax.lax.scan` runs Keras's
     own `train_step` on each in turn, so each batch is still one update of the weights, with the
     same loss, metrics and random state as batch by batch. What it saves is Keras's work between
     batches in Python (~1.5 ms a batch on an H100, for a step that itself takes a fraction of
@@ -780,22 +760,18 @@ def train(
         and RUN_BATCHES_TOGETHER != "never"
         and (RUN_BATCHES_TOGETHER == "always" or _on_gpu())
     )
+    batches = ShuffledBatches(
+        dataset.x_train,
+        dataset.y_train,
+        train_rows,
+        config.batch_size,
+        config.seed,
+        on_device,
+        batches=steps_per_execution if together else 1,
+    )
+    batches_per_step = batches.batches_per_item
     if together:
-        batches = ShuffledChunks(
-            dataset.x_train,
-            dataset.y_train,
-            train_rows,
-            config.batch_size,
-            steps_per_execution,
-            config.seed,
-            on_device,
-        )
-        batches_per_step, steps_per_execution = batches.batches_per_item, 1
-    else:
-        batches = ShuffledBatches(
-            dataset.x_train, dataset.y_train, train_rows, config.batch_size, config.seed, on_device
-        )
-        batches_per_step = 1
+        steps_per_execution = 1  # each step is already a chunk of batches
     validation = None
     if len(validation_rows):
         validation = ShuffledBatches(

@@ -144,10 +144,10 @@ def test_validation_batches_grow_with_the_training_batches_run_together_up_to_a_
     assert training._validation_batch_size(64, 32, (1024, 1024, 3)) == 64  # never below a batch
 
 
-def test_shuffled_chunks_hold_whole_batches_all_of_one_size():
+def test_shuffled_batches_in_chunks_hold_whole_batches_all_of_one_size():
     images, labels = np.zeros((2000, 28, 28, 1), "uint8"), np.arange(2000) % 10
     rows = np.arange(1080)
-    chunks = training.ShuffledChunks(images, labels, rows, 64, batches=5, seed=1)
+    chunks = training.ShuffledBatches(images, labels, rows, 64, seed=1, batches=5)
     # 16 whole batches of 64 in 1,080 rows; at most 5 a chunk: 4 chunks of 4 batches
     assert len(chunks) == 4 and chunks.batches_per_item == 4
     seen = np.concatenate([chunks[i][1] for i in range(4)])
