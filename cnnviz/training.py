@@ -352,9 +352,9 @@ RUN_BATCHES_TOGETHER = "gpu"
 def _run_batches_together(trainer: keras.Model, batches: int) -> None:
     """JAX: one training step of `trainer` runs `batches` batches in one compiled call.
 
-    Its input is that many batches back to back (`ShuffledBatches(..., batches=)`); `jax.lax.scan` runs Keras's
-    own `train_step` on each in turn, so each batch is still one update of the weights, with the
-    same loss, metrics and random state as batch by batch. What it saves is Keras's work between
+    Its input is that many batches back to back (`ShuffledBatches(..., batches=)`);
+    `jax.lax.scan` runs Keras's own `train_step` on each in turn, so each batch is still one
+    update of the weights, with the same loss, metrics and random state as batch by batch. What it saves is Keras's work between
     batches in Python (~1.5 ms a batch on an H100, for a step that itself takes a fraction of
     that); `steps_per_execution` alone still calls the compiled step once per batch.
     """
@@ -751,8 +751,8 @@ def train(
     on_device = gpu if config.on_device is None else config.on_device
 
     train_rows, validation_rows = _split(dataset, config)
-    # JAX: several batches in one compiled call (a scan), one Keras step each; the validation
-    # batches then go one call at a time
+    # JAX on a GPU: a chunk of batches in one compiled call (a scan) is one Keras step; the
+    # validation then runs in batches as large as a chunk
     together = (
         keras.backend.backend() == "jax"
         and steps_per_execution > 1
