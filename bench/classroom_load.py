@@ -31,7 +31,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from bench.st_client import Session, rss_mb, serve  # noqa: E402
+from bench.st_client import Session, processes, rss_mb, serve  # noqa: E402
 from cnnviz.i18n import t  # noqa: E402
 
 CHROMIUM = "/usr/bin/chromium"
@@ -174,36 +174,28 @@ def cpu_by_role(server_pid: int) -> dict[int, tuple[str, float]]:
     """Every process this benchmark started, by role, with its CPU seconds so far (/proc): the
     server, its training processes, chromium, and the harness (this process with its light
     clients, and Playwright's driver)."""
-    processes = {}
-    for stat in Path("/proc").glob("[0-9]*/stat"):
-        try:
-            fields = stat.read_text().rsplit(")", 1)[1].split()
-            command = (stat.parent / "cmdline").read_bytes()
-        except (OSError, IndexError):  # a process that ended meanwhile
-            continue
-        cpu = (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
-        processes[int(stat.parent.name)] = (int(fields[1]), command, cpu)
+    table = processes()
 
     def descends(pid: int, ancestor: int) -> bool:
         while pid > 1:
             if pid == ancestor:
                 return True
-            pid = processes.get(pid, (0,))[0]
+            pid = table[pid].parent if pid in table else 0
         return False
 
     roles = {}
-    for pid, (_, command, cpu) in processes.items():
+    for pid, info in table.items():
         if not descends(pid, os.getpid()):
             continue
-        if b"cnnviz.workers" in command:
+        if b"cnnviz.workers" in info.argv:
             role = "training processes"
         elif descends(pid, server_pid):
             role = "server"
-        elif b"chrom" in command:
+        elif b"chrom" in info.argv[0]:
             role = "chromium"
         else:
             role = "harness (light clients, Playwright)"
-        roles[pid] = (role, cpu)
+        roles[pid] = (role, info.cpu)
     return roles
 
 

@@ -130,18 +130,49 @@ def rss_mb(pid: int) -> float:
     raise ValueError(f"no VmRSS for {pid}")
 
 
-def worker_pids(pid: int) -> list[int]:
-    """The training processes (`python -m cnnviz.workers`) the server `pid` has started."""
-    found = []
-    for stat in Path("/proc").glob("[0-9]*/stat"):
+@dataclass(frozen=True)
+class ProcessInfo:
+    """One process as /proc/<pid>/stat and cmdline show it."""
+
+    parent: int
+    argv: list[bytes]
+    cpu: float  # user + system CPU seconds so far
+
+
+def process_info(pid: int) -> ProcessInfo:
+    """Parent, command line and CPU time of `pid` (OSError/IndexError/ValueError once it ended)."""
+    folder = Path(f"/proc/{pid}")
+    fields = (folder / "stat").read_text().rsplit(")", 1)[1].split()
+    return ProcessInfo(
+        parent=int(fields[1]),
+        argv=(folder / "cmdline").read_bytes().split(b"\0"),
+        cpu=(int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK"),  # utime + stime
+    )
+
+
+def processes() -> dict[int, ProcessInfo]:
+    """Every process running now, by pid."""
+    found = {}
+    for folder in Path("/proc").glob("[0-9]*"):
         try:
-            parent = int(stat.read_text().rsplit(")", 1)[1].split()[1])
-            command = (stat.parent / "cmdline").read_bytes().split(b"\0")
+            found[int(folder.name)] = process_info(int(folder.name))
         except (OSError, ValueError, IndexError):  # a process that ended meanwhile
             continue
-        if parent == pid and b"cnnviz.workers" in command:
-            found.append(int(stat.parent.name))
-    return sorted(found)
+    return found
+
+
+def cpu_seconds(pid: int) -> float:
+    """User + system CPU time of a process so far, in seconds."""
+    return process_info(pid).cpu
+
+
+def worker_pids(pid: int) -> list[int]:
+    """The training processes (`python -m cnnviz.workers`) the server `pid` has started."""
+    return sorted(
+        child
+        for child, info in processes().items()
+        if info.parent == pid and b"cnnviz.workers" in info.argv
+    )
 
 
 class StreamlitClientError(RuntimeError):

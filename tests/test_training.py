@@ -118,9 +118,7 @@ def test_batches_run_together_train_as_one_batch_at_a_time_current_backend(mnist
         return result, [r for r in reports if r.kind == "batch"]
 
     (alone, alone_reports), (together, together_reports) = run(1), run(4)
-    assert [r.step for r in alone_reports] == list(
-        range(1, 33)
-    )  # 1,024 images: 16 batches an epoch
+    assert [r.step for r in alone_reports] == list(range(1, 33))
     every = 1 if keras.backend.backend() == "torch" else 4  # Keras runs PyTorch a batch a call
     assert [r.step for r in together_reports] == list(range(every, 33, every))
     assert together.curves.steps_per_epoch == 16 and together.curves.total_steps == 32

@@ -15,12 +15,11 @@ import re
 import time
 from concurrent.futures import ThreadPoolExecutor
 from contextlib import suppress
-from pathlib import Path
 
 import pytest
 
 from bench.soak import label, results_shown, soak, start_training, training_finished
-from bench.st_client import Session, rss_mb, serve, worker_pids
+from bench.st_client import Session, cpu_seconds, rss_mb, serve, worker_pids
 from tests.e2e.conftest import new_page
 from tests.e2e.test_walkthrough import open_lesson, widget
 
@@ -47,12 +46,6 @@ def in_a_thread(coroutine, timeout: float):
     """Run a coroutine to the end outside Playwright's event loop (which owns this thread)."""
     with ThreadPoolExecutor(1) as thread:
         return thread.submit(asyncio.run, coroutine).result(timeout=timeout)
-
-
-def cpu_seconds(pid: int) -> float:
-    """User + system CPU time of a process so far (/proc/<pid>/stat), in seconds."""
-    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
-    return (int(fields[11]) + int(fields[12])) / 100  # utime, stime in clock ticks (USER_HZ)
 
 
 def cpu_used(pids: list[int], seconds: float) -> dict[int, float]:
