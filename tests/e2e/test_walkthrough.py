@@ -16,6 +16,7 @@ import time
 from pathlib import Path
 
 import pytest
+from playwright.sync_api import Error as PlaywrightError
 
 from cnnviz.i18n import catalogue
 from cnnviz.kernels import KERNELS
@@ -78,7 +79,13 @@ def widget(page, widget_key: str):
     """The widget's container, scrolled into view (Streamlit draws some widgets, like sliders,
     only once they are on screen: a skeleton stands in until then)."""
     container = page.locator(key(widget_key)).first
-    container.scroll_into_view_if_needed()
+    for attempt in range(5):  # a rerun may replace the element while it is being scrolled to
+        try:
+            container.scroll_into_view_if_needed()
+            break
+        except PlaywrightError as error:
+            if "not attached" not in str(error) or attempt == 4:
+                raise
     container.locator('[data-testid="stSkeleton"]').wait_for(state="detached", timeout=30_000)
     return container
 
@@ -243,7 +250,9 @@ def test_train_page_trains_with_growing_curves_and_stops(page, server, lang):
     assert_language(page, lang)
     select_option(page, "train_images", 2)  # 1,000 training images: a quick demo
     epochs = widget(page, "train_quick_epochs").locator("input")
-    after_a_run(page, lambda: (epochs.fill("30"), epochs.press("Enter")))
+    # long enough to be still training when Stop is pressed (1,000 images take well under a
+    # second an epoch in a training process)
+    after_a_run(page, lambda: (epochs.fill("200"), epochs.press("Enter")))
     screenshot(page, f"walkthrough-train-settings-{lang}")
     widget(page, "train_start").locator("button").click()
 
