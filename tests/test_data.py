@@ -2,6 +2,7 @@
 student's folder can be wrong gives a DatasetError with a catalogue key."""
 
 import gzip
+import os
 import urllib.error
 import urllib.request
 from pathlib import Path
@@ -334,3 +335,141 @@ def test_folder_options_out_of_range_are_reported(cats_and_dogs):
     with pytest.raises(DatasetError) as error:
         data.load("folder", path=cats_and_dogs, color_mode="cmyk")
     assert error.value.key == "data.bad_color_mode"
+
+
+# --- image folders under the teacher's roots ($CNNVIZ_DATA_DIR) -----------------------------------
+
+
+def can_symlink(tmp_path: Path) -> bool:
+    """Whether this system lets the tests make symbolic links (Windows needs a privilege)."""
+    try:
+        (tmp_path / "probe-link").symlink_to(tmp_path)
+    except (OSError, NotImplementedError):
+        return False
+    (tmp_path / "probe-link").unlink()
+    return True
+
+
+@pytest.fixture
+def shared(tmp_path):
+    """shared/ is the teacher's root, holding pets/ (cats red, dogs blue, 4 PNG and JPEG photos
+    each); private/ (secret/ and diary/, the same) lies beside it, outside."""
+    root, private = tmp_path / "shared", tmp_path / "private"
+    make_class_folder(root / "pets" / "cats", RED, 4)
+    make_class_folder(root / "pets" / "dogs", BLUE, 4)
+    make_class_folder(private / "secret", RED, 4)
+    make_class_folder(private / "diary", BLUE, 4)
+    return root, private
+
+
+def refused(path, roots) -> DatasetError:
+    with pytest.raises(DatasetError) as error:
+        data.load("folder", path=path, image_size=(8, 8), roots=roots)
+    return error.value
+
+
+def test_a_folder_inside_a_root_loads(shared):
+    root, _ = shared
+    pets = data.load("folder", path=root / "pets", image_size=(8, 8), roots=[root])
+    assert pets.class_names == ["cats", "dogs"] and len(pets.y_train) + len(pets.y_test) == 8
+
+
+def test_dot_dot_out_of_a_root_is_refused_with_the_roots_in_the_message(shared):
+    root, _ = shared
+    sneaky = root / "pets" / ".." / ".." / "private"
+    error = refused(sneaky, [root])
+    assert error.key == "data.folder_outside_roots"
+    assert error.values == {"path": str(sneaky), "roots": str(root.resolve())}
+    for lang in ("en", "ko"):
+        assert str(root.resolve()) in i18n.t(error.key, lang, **error.values)
+
+
+def test_an_absolute_path_elsewhere_is_refused(shared):
+    root, private = shared
+    assert refused(private.resolve(), [root]).key == "data.folder_outside_roots"
+    assert refused(private, [root / "pets"]).key == "data.folder_outside_roots"
+
+
+def test_a_symlinked_class_folder_pointing_outside_is_refused(shared):
+    root, private = shared
+    if not can_symlink(root):
+        pytest.skip("os.symlink is not available here")
+    (root / "pets" / "secret").symlink_to(private / "secret", target_is_directory=True)
+    error = refused(root / "pets", [root])
+    assert error.key == "data.folder_outside_roots"
+    assert error.values["path"] == str(root / "pets" / "secret")
+
+
+def test_a_symlinked_image_file_pointing_outside_is_refused(shared):
+    root, private = shared
+    if not can_symlink(root):
+        pytest.skip("os.symlink is not available here")
+    (root / "pets" / "cats" / "stolen.png").symlink_to(private / "secret" / "photo_1.png")
+    error = refused(root / "pets", [root])
+    assert error.key == "data.folder_outside_roots"
+    assert error.values["path"] == str(root / "pets" / "cats" / "stolen.png")
+
+
+def test_a_symlinked_root_and_links_that_stay_inside_are_read(shared, tmp_path):
+    root, _ = shared
+    if not can_symlink(root):
+        pytest.skip("os.symlink is not available here")
+    (root / "pets" / "cats" / "again.png").symlink_to(root / "pets" / "cats" / "photo_1.png")
+    linked_root = tmp_path / "linked-root"
+    linked_root.symlink_to(root, target_is_directory=True)
+    pets = data.load("folder", path=root / "pets", image_size=(8, 8), roots=[linked_root])
+    assert np.array_equal(np.bincount(np.concatenate([pets.y_train, pets.y_test])), [5, 4])
+
+
+def test_no_roots_refuses_every_folder_and_says_to_set_the_variable(shared):
+    root, _ = shared
+    error = refused(root / "pets", [])
+    assert error.key == "data.folder_no_roots"
+    for lang in ("en", "ko"):
+        assert "CNNVIZ_DATA_DIR" in i18n.t(error.key, lang, **error.values)
+
+
+def test_roots_none_keeps_reading_any_folder_for_scripts(shared):
+    _, private = shared
+    notes = data.load("folder", path=private, image_size=(8, 8))
+    assert notes.class_names == ["diary", "secret"]
+
+
+def test_data_roots_parses_several_paths_and_ignores_missing_ones(monkeypatch, tmp_path):
+    first, second = tmp_path / "first", tmp_path / "second"
+    first.mkdir(), second.mkdir()
+    (tmp_path / "a-file").write_text("not a folder")
+    value = os.pathsep.join(
+        [str(first), str(tmp_path / "missing"), "", str(tmp_path / "a-file"), str(second)]
+    )
+    monkeypatch.setenv("CNNVIZ_DATA_DIR", value)
+    assert data.data_roots() == [first.resolve(), second.resolve()]
+    monkeypatch.setenv("CNNVIZ_DATA_DIR", str(first / ".." / "first"))
+    assert data.data_roots() == [first.resolve()]
+    monkeypatch.delenv("CNNVIZ_DATA_DIR")
+    assert data.data_roots() == []
+
+
+def test_dataset_folders_lists_only_folders_with_two_class_folders(shared):
+    root, _ = shared
+    make_class_folder(root / "one_class" / "cats", RED, 2)
+    (root / "no_images" / "cats").mkdir(parents=True)
+    (root / "no_images" / "dogs").mkdir()
+    (root / "no_images" / "dogs" / "notes.txt").write_text("no pictures")
+    make_class_folder(root / "shapes" / "circles", RED, 1)
+    make_class_folder(root / "shapes" / "squares", BLUE, 1)
+    make_class_folder(root / "shapes" / "stars", BLUE, 1)
+    (root / "loose.png").write_bytes((root / "shapes" / "stars" / "photo_0.jpg").read_bytes())
+    assert data.dataset_folders([root]) == [(root / "pets").resolve(), (root / "shapes").resolve()]
+    assert data.dataset_folders([root / "pets"]) == [(root / "pets").resolve()]  # a root itself
+    assert [p.name for p in data.class_folders(root / "shapes")] == ["circles", "squares", "stars"]
+
+
+def test_dataset_folders_defaults_to_the_environment_and_skips_links_outside(shared, monkeypatch):
+    root, private = shared
+    monkeypatch.setenv("CNNVIZ_DATA_DIR", str(root))
+    if can_symlink(root):
+        (root / "private").symlink_to(private, target_is_directory=True)
+    assert data.dataset_folders() == [(root / "pets").resolve()]
+    monkeypatch.delenv("CNNVIZ_DATA_DIR")
+    assert data.dataset_folders() == []

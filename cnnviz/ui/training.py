@@ -14,6 +14,7 @@ import gc
 import math
 from dataclasses import dataclass, field
 from functools import partial
+from pathlib import Path
 
 import numpy as np
 import streamlit as st
@@ -92,10 +93,31 @@ def load_dataset(name: str) -> data.Dataset:
 
 @st.cache_resource(max_entries=2, ttl=3600, show_spinner=False)
 def load_folder(path: str, side: int, grey: bool) -> data.Dataset:
+    """An image folder under the teacher's roots ($CNNVIZ_DATA_DIR), shared read-only."""
     color_mode = "grayscale" if grey else "rgb"
-    return _read_only(
-        data.load("folder", path=path, image_size=(side, side), color_mode=color_mode)
+    dataset = data.load(
+        "folder",
+        path=path,
+        image_size=(side, side),
+        color_mode=color_mode,
+        roots=data.data_roots(),
     )
+    return _read_only(dataset)
+
+
+@st.cache_data(ttl=30, show_spinner=False)
+def shared_folders(roots: tuple[str, ...]) -> dict[str, tuple[str, int]]:
+    """{dataset folder: (its path shown, its number of class folders)} under `roots`, for every
+    session; a folder the teacher adds appears within 30 s."""
+    resolved = [Path(root) for root in roots]
+    found = {}
+    for folder in data.dataset_folders(resolved):
+        root = max((r for r in resolved if folder.is_relative_to(r)), key=lambda r: len(r.parts))
+        shown = folder.name if folder == root else folder.relative_to(root).as_posix()
+        if len(resolved) > 1 and folder != root:  # two roots may both hold a "pets"
+            shown = f"{root.name}/{shown}"
+        found[str(folder)] = (shown, len(data.class_folders(folder)))
+    return found
 
 
 def _read_only(dataset: data.Dataset) -> data.Dataset:
@@ -136,19 +158,7 @@ def dataset_picker() -> tuple[data.Dataset | None, tuple]:
     )
     try:
         if name == "folder":
-            path = st.text_input(t("train.folder_path"), key="train_folder_path")
-            side = st.select_slider(
-                t("train.folder_side"), [32, 64, 96, 150, 224], 64, key="train_side"
-            )
-            grey = st.checkbox(t("train.folder_grey"), key="train_grey")
-            if not path:
-                st.info(t("train.folder_help"))
-                return None, ()
-            with st.spinner(t("train.loading")):
-                dataset = load_folder(path, side, grey)
-            if dataset.skipped:
-                st.caption(t("data.skipped", count=dataset.skipped))
-            return dataset, ("folder", path, side, grey)
+            return folder_picker()
         if not availability[name].ok:
             st.info(t(availability[name].reason_key, **availability[name].values))
             st.button(
@@ -172,6 +182,38 @@ def dataset_picker() -> tuple[data.Dataset | None, tuple]:
     except CnnvizError as error:
         show_error(error)
         return None, ()
+
+
+def folder_picker() -> tuple[data.Dataset | None, tuple]:
+    """Choose one of the image folders the teacher shares; never a path typed by a student."""
+    roots = data.data_roots()
+    if not roots:
+        st.info(t("train.folder_help"))
+        return None, ()
+    folders = shared_folders(tuple(str(root) for root in roots))
+    if not folders:
+        st.info(t("train.folder_none", roots=", ".join(str(root) for root in roots)))
+        return None, ()
+
+    def label(path: str) -> str:
+        shown, classes = folders[path]
+        return t("train.folder_option", folder=shown, classes=classes)
+
+    path = choice(
+        t("train.folder_path"),
+        list(folders),
+        key="train_folder",
+        widget="selectbox",
+        format_func=label,
+    )
+    side = st.select_slider(t("train.folder_side"), [32, 64, 96, 150, 224], 64, key="train_side")
+    grey = st.checkbox(t("train.folder_grey"), key="train_grey")
+    with st.spinner(t("train.loading")):
+        dataset = load_folder(path, side, grey)
+    st.caption(t("train.folder_classes", names=", ".join(data.class_labels(dataset, lang()))))
+    if dataset.skipped:
+        st.caption(t("data.skipped", count=dataset.skipped))
+    return dataset, ("folder", path, side, grey)
 
 
 @dataclass(frozen=True)

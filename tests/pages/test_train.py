@@ -1,11 +1,15 @@
 """The Train page through Streamlit's AppTest: both languages, a tiny training from Train to the
-results, Stop, an edited layer table that does not fit, and .keras uploads good and bad."""
+results, Stop, an edited layer table that does not fit, .keras uploads good and bad, and image
+folders offered only from the teacher's $CNNVIZ_DATA_DIR."""
 
 import json
 import time
+from pathlib import Path
 
 import keras
+import numpy as np
 import pytest
+from PIL import Image
 
 from cnnviz import i18n, models
 from cnnviz.ui.model_store import STORE_KEY
@@ -165,3 +169,61 @@ def test_a_download_only_set_offers_the_download_then_trains_on_it(
     expected = i18n.t("train.data_size", lang, train=12, test=5, shape="28×28×1", classes=10)
     assert expected in [c.value for c in at.caption]
     assert "train_start" in [b.key for b in at.button]
+
+
+def tiny_pets(folder: Path) -> Path:
+    """folder/cats (red) and folder/dogs (blue), six 12×12 PNG photos each (the augmentation
+    preview shows 8 training images)."""
+    for name, colour in (("cats", (220, 30, 30)), ("dogs", (30, 30, 220))):
+        (folder / name).mkdir(parents=True)
+        for i in range(6):
+            pixels = np.full((12, 12, 3), colour, dtype=np.uint8)
+            pixels[i, i] = 255  # no two photos alike
+            Image.fromarray(pixels).save(folder / name / f"photo_{i}.png")
+    return folder
+
+
+@pytest.mark.parametrize("lang", ["en", "ko"])
+def test_without_shared_folders_the_folder_option_says_how_and_offers_nothing_to_type(
+    monkeypatch, lang
+):
+    monkeypatch.delenv("CNNVIZ_DATA_DIR", raising=False)
+    at = open_page(PAGE, lang=lang, timeout=60)
+    at.selectbox(key=f"train_dataset@{lang}").set_value("folder").run()
+    assert_no_problems(at)
+    assert i18n.t("train.folder_help", lang) in [i.value for i in at.info]
+    assert "CNNVIZ_DATA_DIR" in i18n.t("train.folder_help", lang)
+    assert not at.text_input and f"train_folder@{lang}" not in [s.key for s in at.selectbox]
+    assert "train_start" not in [b.key for b in at.button]
+
+
+@pytest.mark.parametrize("lang", ["en", "ko"])
+def test_a_shared_folder_is_listed_and_choosing_it_loads_its_classes(monkeypatch, tmp_path, lang):
+    pets = tiny_pets(tmp_path / "root" / "pets")
+    (tmp_path / "root" / "notes").mkdir()  # not a dataset: not listed
+    monkeypatch.setenv("CNNVIZ_DATA_DIR", str(tmp_path / "root"))
+    at = open_page(PAGE, lang=lang, timeout=60)
+    at.selectbox(key=f"train_dataset@{lang}").set_value("folder").run()
+    assert_no_problems(at)
+    folders = at.selectbox(key=f"train_folder@{lang}")
+    assert folders.options == [i18n.t("train.folder_option", lang, folder="pets", classes=2)]
+    assert not at.text_input
+
+    at.selectbox(key=f"train_folder@{lang}").set_value(str(pets.resolve())).run()
+    assert_no_problems(at)
+    captions = [c.value for c in at.caption]
+    assert i18n.t("train.folder_classes", lang, names="cats, dogs") in captions
+    size = i18n.t("train.data_size", lang, train=10, test=2, shape="64×64×3", classes=2)
+    assert size in captions
+    assert "train_start" in [b.key for b in at.button]
+
+
+def test_a_shared_root_with_no_dataset_in_it_says_so(monkeypatch, tmp_path):
+    (tmp_path / "empty" / "cats").mkdir(parents=True)
+    monkeypatch.setenv("CNNVIZ_DATA_DIR", str(tmp_path / "empty"))
+    at = open_page(PAGE, timeout=60)
+    at.selectbox(key="train_dataset@en").set_value("folder").run()
+    assert_no_problems(at)
+    roots = str((tmp_path / "empty").resolve())
+    assert i18n.t("train.folder_none", roots=roots) in [i.value for i in at.info]
+    assert not at.text_input
