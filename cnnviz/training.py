@@ -426,8 +426,10 @@ class AugmentPreview:
 def augment_preview(
     dataset: Dataset, augmentation: Augmentation, n: int = 8, seed: int = 0
 ) -> AugmentPreview:
-    """`n` seeded training images and how the augmentation layers change each once."""
-    rows = np.random.default_rng(seed).choice(len(dataset.x_train), size=n, replace=False)
+    """`n` seeded training images (all of them when there are fewer) and how the augmentation
+    layers change each once."""
+    count = min(n, len(dataset.x_train))
+    rows = np.random.default_rng(seed).choice(len(dataset.x_train), size=count, replace=False)
     originals = dataset.x_train[np.sort(rows)]
     images = keras.ops.convert_to_tensor(originals.astype("float32"))
     for layer in augmentation_layers(augmentation, seed):

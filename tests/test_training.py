@@ -240,6 +240,15 @@ def test_augment_preview_changes_the_images_the_same_way_for_the_same_seed(mnist
     np.testing.assert_array_equal(plain.augmented, plain.originals)
 
 
+def test_augment_preview_of_a_dataset_smaller_than_the_preview_shows_every_image(mnist):
+    from dataclasses import replace
+
+    tiny = replace(mnist, x_train=mnist.x_train[:3], y_train=mnist.y_train[:3])
+    preview = training.augment_preview(tiny, training.COURSE_AUGMENTATION, n=8, seed=0)
+    assert preview.originals.shape == (3, 28, 28, 1)
+    np.testing.assert_array_equal(np.sort(preview.labels), np.sort(mnist.y_train[:3]))
+
+
 def test_augmentation_layers_change_images_only_while_training(mnist):
     layers = training.augmentation_layers(training.COURSE_AUGMENTATION, seed=0)
     assert [type(layer).__name__ for layer in layers] == [
