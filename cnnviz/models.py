@@ -23,7 +23,7 @@ from cnnviz.architectures import LAYER_TYPES, Architecture
 from cnnviz.errors import ModelError, error_reason
 
 MODELS_DIR = Path(__file__).resolve().parent.parent / "assets" / "models"
-PRETRAINED = ("mlp", "mnist_cnn")
+PRETRAINED = ("mlp", "mnist_cnn", "fashion_cnn")
 
 # A model above either limit is too slow to train in class on a CPU (AlexNet, VGG19 at 224×224).
 CPU_MAX_PARAMS = 20_000_000

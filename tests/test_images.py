@@ -328,3 +328,188 @@ def test_prepare_digit_refuses_a_picture_too_small_for_a_digit(shape):
     with pytest.raises(images.ImageError) as caught:
         images.prepare_digit(np.zeros(shape, np.uint8))
     assert caught.value.key == "images.digit_too_small"
+
+
+# --- looks_like_digit ----------------------------------------------------------------------------
+
+
+def _mnist_digits(count: int = 50) -> np.ndarray:
+    """The first `count` test digits of the embedded MNIST sample, (count, 28, 28) uint8."""
+    from cnnviz import data
+
+    return data.load("mnist").x_test[:count, :, :, 0]
+
+
+def _on_paper(digit: np.ndarray, rng: np.random.Generator) -> np.ndarray:
+    """An MNIST digit as dark ink on grey-ish paper: 255 − digit, 300 × 300, a little noise."""
+    ink = cv2.resize(digit, (300, 300), interpolation=cv2.INTER_LINEAR) / 255.0
+    paper = rng.uniform(180, 235) - ink * rng.uniform(120, 170) + rng.normal(0, 5, ink.shape)
+    gray = np.clip(paper, 0, 255).astype(np.uint8)
+    return np.dstack([gray, gray, gray])
+
+
+def _drawn(digit: np.ndarray) -> np.ndarray:
+    """An MNIST digit as a drawing canvas gives it: white strokes on black, 280 × 280."""
+    return cv2.resize(digit, (280, 280), interpolation=cv2.INTER_LINEAR)
+
+
+@pytest.mark.parametrize("name", ["astronaut", "cat", "coffee", "rocket"])
+def test_the_sample_photos_do_not_look_like_digits(name):
+    photo = images.load_image((corpus.ASSETS / "samples" / f"{name}.jpg").read_bytes())
+    assert not images.looks_like_digit(photo)
+
+
+def test_mnist_digits_on_paper_and_drawn_look_like_digits():
+    """50 real MNIST digits as ink on paper and as white-on-black drawings: at least 95 % each."""
+    rng = np.random.default_rng(0)
+    digits = _mnist_digits(50)
+    on_paper = [images.looks_like_digit(_on_paper(d, rng)) for d in digits]
+    drawn = [images.looks_like_digit(_drawn(d)) for d in digits]
+    assert sum(on_paper) >= 0.95 * len(digits), np.flatnonzero(~np.array(on_paper))
+    assert sum(drawn) >= 0.95 * len(digits), np.flatnonzero(~np.array(drawn))
+
+
+def test_generated_phone_photos_of_digits_look_like_digits():
+    """The corpus's pen-on-paper photos (uneven light, tilt, JPEG), in colour and as chalk."""
+    photos = [
+        images.load_image(corpus.handwritten_digit_photo(d, seed))
+        for seed in (0, 1)
+        for d in range(10)
+    ]
+    assert all(images.looks_like_digit(photo) for photo in photos)
+    assert all(images.looks_like_digit(255 - photo) for photo in photos[:5])  # chalk on a board
+
+
+@pytest.mark.parametrize(
+    "picture",
+    [
+        np.full((100, 100, 3), 230, np.uint8),
+        np.zeros((60, 60), np.uint8),
+        np.clip(
+            np.linspace(150, 230, 400)[None, :] + np.random.default_rng(0).normal(0, 6, (300, 400)),
+            0,
+            255,
+        ).astype(np.uint8),
+        np.random.default_rng(1).integers(0, 256, (200, 200, 3), dtype=np.uint8),
+        corpus.gradient(300, 200),
+    ],
+    ids=["white", "black", "blank_paper", "noise", "gradient"],
+)
+def test_blank_pages_noise_and_gradients_do_not_look_like_digits(picture):
+    assert not images.looks_like_digit(picture)
+
+
+ODD_PICTURES = [
+    np.zeros((1, 1), np.uint8),
+    np.full((1, 1, 3), 255, np.uint8),
+    corpus.gradient(10_000, 8),
+    corpus.gradient(8, 10_000),
+    np.zeros((0, 5), np.uint8),
+    np.full((50, 50, 4), 128, np.uint8),  # RGBA
+    np.dstack([corpus.gradient(), np.full((48, 64), 255, np.uint8)]),  # RGBA as RGB + alpha
+    np.full((40, 40, 1), 7, np.uint8),
+    np.random.default_rng(2).random((64, 64)).astype(np.float32),
+    np.full((30, 30), np.nan, np.float64),
+    np.ones((30, 30), bool),
+    np.arange(900, dtype=np.uint16).reshape(30, 30),
+]
+
+
+@pytest.mark.parametrize("picture", ODD_PICTURES, ids=range(len(ODD_PICTURES)))
+def test_looks_like_digit_never_raises_for_odd_pictures(picture):
+    assert images.looks_like_digit(picture) in (True, False)
+
+
+@pytest.mark.parametrize(
+    "not_a_picture",
+    [np.zeros((4, 4, 2), np.uint8), np.zeros((2, 3, 4, 5)), np.array(3), np.array([["a"]])],
+)
+def test_looks_like_digit_says_no_to_arrays_that_are_not_pictures(not_a_picture):
+    assert images.looks_like_digit(not_a_picture) is False
+
+
+def test_looks_like_digit_is_fast_on_a_1024_pixel_photo():
+    """A downscaled copy does the work: a few ms, well under the 30 ms a page can spare."""
+    import time
+
+    photo = cv2.resize(
+        images.load_image((corpus.ASSETS / "samples" / "coffee.jpg").read_bytes()), (1024, 683)
+    )
+    images.looks_like_digit(photo)
+    start = time.perf_counter()
+    for _ in range(5):
+        images.looks_like_digit(photo)
+    assert (time.perf_counter() - start) / 5 < 0.030
+
+
+# --- prepare_product -----------------------------------------------------------------------------
+
+
+def pasted_on_white(
+    item: np.ndarray, scale: int = 10, noise: float = 3.0, seed: int = 0
+) -> np.ndarray:
+    """A Fashion-MNIST image as a photo would show it: dark object on white, `scale` times as
+    large, a margin of 6 of its pixels, camera noise. (H, W, 3) uint8."""
+    big = cv2.resize(255 - item, None, fx=scale, fy=scale, interpolation=cv2.INTER_NEAREST)
+    margin = 6 * scale
+    page = np.pad(big.astype(np.float64), margin, constant_values=255)
+    page += np.random.default_rng(seed).normal(0, noise, page.shape)
+    gray = np.clip(page, 0, 255).astype(np.uint8)
+    return np.dstack([gray, gray, gray])
+
+
+def _fashion_test_images(count: int) -> np.ndarray:
+    from cnnviz import data
+
+    if not data.available()["fashion_mnist"].ok:
+        pytest.skip("Fashion-MNIST is not installed (Debian package dataset-fashion-mnist)")
+    return data.load("fashion_mnist").x_test[:count, :, :, 0]
+
+
+def test_prepare_product_recovers_a_fashion_mnist_image_pasted_on_white():
+    """Inverted, enlarged, padded with white and noisy: back to the original 28 × 28."""
+    items = _fashion_test_images(50)
+    errors, correlations = [], []
+    for number, item in enumerate(items):
+        result = images.prepare_product(pasted_on_white(item, seed=number)).result
+        assert result.shape == (28, 28) and result.dtype == np.float32
+        errors.append(np.abs(result - item / 255).mean())
+        correlations.append(np.corrcoef(result.ravel(), item.ravel())[0, 1])
+    # a few originals do not reach both edges on their long side; those come back enlarged
+    assert np.median(errors) < 0.01 and np.mean(errors) < 0.03
+    assert np.median(correlations) > 0.99 and min(correlations) > 0.7
+
+
+def test_prepare_product_keeps_a_light_object_on_black_and_fits_the_long_side():
+    """No inversion on a dark background; a wide object fills the width, centred in height."""
+    photo = np.zeros((300, 500), np.uint8)
+    photo[100:200, 50:450] = 200  # a light bar, 4 : 1
+    steps = images.prepare_product(photo)
+    assert np.array_equal(steps.inverted, photo)
+    assert steps.cropped.shape == (100, 400)
+    rows, cols = np.nonzero(steps.result > 0.5)
+    assert cols.min() == 0 and cols.max() == 27
+    assert rows.min() == 11 and rows.max() == 17
+    assert steps.result.max() == pytest.approx(200 / 255)  # a black background: values kept
+
+
+def test_prepare_product_inverts_a_light_background():
+    photo = np.full((200, 200, 3), 240, np.uint8)
+    photo[50:150, 80:120] = 30  # a dark object
+    steps = images.prepare_product(photo)
+    assert steps.gray.shape == (200, 200) and steps.gray.dtype == np.uint8
+    assert steps.inverted[0, 0] == 15 and steps.inverted[100, 100] == 225
+    assert steps.cropped[0, 0] > 200 and steps.result[0, 0] == 0.0 and steps.result[14, 14] > 0.8
+
+
+@pytest.mark.parametrize("picture", ODD_PICTURES, ids=range(len(ODD_PICTURES)))
+def test_prepare_product_never_raises_for_odd_pictures(picture):
+    steps = images.prepare_product(picture)
+    assert steps.result.shape == (28, 28) and steps.result.dtype == np.float32
+    assert 0.0 <= steps.result.min() <= steps.result.max() <= 1.0
+
+
+@pytest.mark.parametrize("value", [0, 128, 255])
+def test_a_constant_picture_gives_a_black_product(value):
+    steps = images.prepare_product(np.full((64, 80, 3), value, np.uint8))
+    assert not steps.result.any()
