@@ -314,9 +314,15 @@ def preprocess(name: str, pixels: np.ndarray) -> np.ndarray:
     is (the model rescales inside). `pixels` is never changed: Keras's preprocess_input works in
     place on a float array, so it gets a copy.
     """
-    import importlib
+    from keras import applications as apps
 
     _spec(name)
-    module = importlib.import_module(f"keras.applications.{_KERAS_NAMES[name][1]}")
+    own = {
+        "mobilenet_v2": apps.mobilenet_v2.preprocess_input,
+        "vgg16": apps.vgg16.preprocess_input,
+        "vgg19": apps.vgg19.preprocess_input,
+        "resnet50": apps.resnet50.preprocess_input,
+        "efficientnet_b0": apps.efficientnet.preprocess_input,
+    }[name]
     copy = np.array(pixels, dtype=np.float32)  # np.array copies
-    return np.asarray(module.preprocess_input(copy), dtype=np.float32)
+    return np.asarray(own(copy), dtype=np.float32)

@@ -29,6 +29,7 @@ __all__ = [
     "LayerActivation",
     "ModelInput",
     "MAX_MAPS",
+    "PREPARATIONS",
     "activations",
     "conv_layer_names",
     "extractor",
@@ -41,6 +42,7 @@ __all__ = [
     "model_input_shape",
     "predict_top",
     "probabilities",
+    "thumbnail",
     "tile",
     "warm_up",
 ]
@@ -162,12 +164,20 @@ def warm_up(model: keras.Model) -> None:
     extractor(model)(x)
 
 
+PREPARATIONS = ("photo", "digit", "product")
+
+
 @dataclass(frozen=True)
 class ModelInput:
-    """A picture made into what the model receives, with the digit steps when there were some."""
+    """A picture made into what the model receives, with the preparation's steps if it had some."""
 
     x: np.ndarray  # (1, H, W, C) float32 in 0..1
-    digit_steps: images.DigitSteps | None = None
+    steps: images.DigitSteps | images.ProductSteps | None = None
+
+    @property
+    def digit_steps(self) -> images.DigitSteps | None:
+        """The steps of `images.prepare_digit`, when the picture was read as a digit."""
+        return self.steps if isinstance(self.steps, images.DigitSteps) else None
 
 
 def model_input(
@@ -178,14 +188,25 @@ def model_input(
     dy: float = 0.0,
     scale: float = 1.0,
     as_digit: bool = False,
+    prepare: str = "photo",
 ) -> ModelInput:
     """A picture -> (1, H, W, C) float32 0..1 for the model, then rotated, shifted and zoomed.
 
-    `as_digit`: the photo of a handwritten digit first goes through `images.prepare_digit`
-    (28×28 white on black, as MNIST); otherwise `images.to_model_input` crops, resizes and
-    scales it. The move is `images.transform` on the model-sized picture, as the course does.
+    `prepare` (or `as_digit=True`, the same as "digit"): "digit" sends the photo of a handwritten
+    digit through `images.prepare_digit` (28×28 white on black, as MNIST); "product" sends the
+    photo of one object through `images.prepare_product` (as Fashion-MNIST draws its pictures);
+    "photo" leaves it as it is. Then `images.to_model_input` crops, resizes and scales it, and
+    the move is `images.transform` on the model-sized picture, as the course does. What a model
+    itself wants on top of 0..1 (/255, ImageNet's preprocess_input) is the caller's next step.
     """
-    steps = images.prepare_digit(picture) if as_digit else None
+    prepare = "digit" if as_digit else prepare
+    if prepare not in PREPARATIONS:
+        raise ValueError(f"prepare must be one of {PREPARATIONS}, not {prepare!r}")
+    steps = None
+    if prepare == "digit":
+        steps = images.prepare_digit(picture)
+    elif prepare == "product":
+        steps = images.prepare_product(picture)
     source = steps.result if steps is not None else picture
     x = images.to_model_input(source, input_shape)[0]  # (H, W, C)
     if angle or dx or dy or scale != 1:
@@ -255,6 +276,13 @@ def tile(
         )
         height, width = shown.shape[:2]
     return _place(shown, columns, gap)
+
+
+def thumbnail(values: np.ndarray, maps: int = 8, side: int = 48) -> np.ndarray:
+    """A layer's first `maps` maps (H, W, C) in one row, each at most `side` pixels -> uint8."""
+    shown = np.asarray(values)[:, :, :maps]
+    height, width, count = shown.shape
+    return tile(shown, columns=count, max_side=max(side, 1) * count + count - 1)
 
 
 def _place(maps: np.ndarray, columns: int, gap: int = 1) -> np.ndarray:

@@ -1,13 +1,11 @@
 """Lesson 5 — feature maps: what every layer of a trained model makes of one picture."""
 
-from dataclasses import fields
-
 import numpy as np
 import streamlit as st
 
-from cnnviz import features, plots
-from cnnviz.errors import CnnvizError
-from cnnviz.ui import choice, photo, show_error, start_page, t
+from cnnviz import features, images
+from cnnviz.errors import CnnvizError, ImageError
+from cnnviz.ui import feature_maps, photo, show_error, start_page, t
 from cnnviz.ui import models as model_ui
 
 start_page()
@@ -15,13 +13,14 @@ start_page()
 st.title(t("features.title"))
 st.markdown(t("features.intro"))
 
-model_column, input_column, move_column = st.columns(3, gap="large")
+# --- the model and the picture ----------------------------------------------------------------------
+model_column, input_column = st.columns(2, gap="large")
 with model_column:
     chosen = model_ui.model_picker("features")
     if chosen is None:
         st.info(t("features.choose_model"))
         st.stop()
-    st.caption(t("features.model_takes", shape="×".join(map(str, chosen.input_shape))))
+    st.caption(t("features.model_takes", shape=feature_maps.shape_text(chosen.input_shape)))
 
 with input_column:
     sources = (["digit"] if chosen.is_mnist else []) + ["sample", "upload", "camera"]
@@ -34,106 +33,53 @@ with input_column:
         st.caption(t("features.digit_label", label=int(digits.y_test[int(index)])))
     else:
         picture = photo.photo_from("features", source)
-    as_digit = False
-    if chosen.is_mnist and source != "digit":  # a photo of a handwritten digit, made MNIST-like
-        as_digit = st.toggle(
-            t("features.as_digit"), source != "sample", key=f"features_as_digit_{source}"
-        )
-        st.caption(t("features.as_digit_help" if as_digit else "features.not_digit_help"))
     if picture is None:
         st.info(t("features.choose_input"))
         st.stop()
+    # a digit model reads a photo as a digit on paper only when it looks like one
+    prepare = "photo"
+    if chosen.reads in ("digits", "products") and source != "digit":
+        kind = "digit" if chosen.reads == "digits" else "product"
+        looks = images.looks_like_digit(picture) if kind == "digit" else True
+        if st.toggle(t(f"features.as_{kind}"), looks, key=f"features_as_{kind}_{source}"):
+            prepare = kind
+        st.caption(
+            t(f"features.as_{kind}_help" if prepare == kind else f"features.not_{kind}_help")
+        )
 
-with move_column:
+if chosen.reads == "digits" and prepare == "photo" and source != "digit":
+    note, switch = st.columns([3, 1])
+    note.info(t("features.digits_only"))
+    switch.button(t("features.use_photo_model"), key="features_use_photo_model",
+                  on_click=model_ui.switch_to, args=("features", "imagenet:mobilenet_v2"))  # fmt: skip
+
+
+# --- what the model makes of it: rerun alone when a slider moves -----------------------------------
+@st.fragment
+def look_inside(chosen, picture, prepare: str) -> None:
     side = chosen.input_shape[1]
-    angle = st.slider(t("features.angle"), -180, 180, 0, 5, key="features_angle")
-    dx = st.slider(t("features.dx"), -side // 4, side // 4, 0, key="features_dx")
-    dy = st.slider(t("features.dy"), -side // 4, side // 4, 0, key="features_dy")
-    zoom = st.slider(t("features.zoom"), 0.5, 2.0, 1.0, 0.1, key="features_zoom")
+    angle_column, dx_column, dy_column, zoom_column = st.columns(4)
+    angle = angle_column.slider(t("features.angle"), -180, 180, 0, 5, key="features_angle")
+    dx = dx_column.slider(t("features.dx"), -side // 4, side // 4, 0, key="features_dx")
+    dy = dy_column.slider(t("features.dy"), -side // 4, side // 4, 0, key="features_dy")
+    zoom = zoom_column.slider(t("features.zoom"), 0.5, 2.0, 1.0, 0.1, key="features_zoom")
+    move = {"angle": angle, "dx": dx, "dy": dy, "scale": zoom}
+    try:
+        try:
+            prepared = features.model_input(picture, chosen.input_shape, **move, prepare=prepare)
+        except ImageError as error:  # no digit or object found: show the photo as it is
+            st.warning(t(error.key, **error.values) + " " + t("features.shown_as_photo"))
+            prepared = features.model_input(picture, chosen.input_shape, **move)
+        x = chosen.preprocess(prepared.x)
+        result = feature_maps.run(chosen, x)
+    except CnnvizError as error:
+        show_error(error)
+        return
+    if prepared.steps is not None:
+        feature_maps.preparation_steps(prepared.steps)
+    feature_maps.guesses(chosen, prepared.x[0], x, result.top)
+    feature_maps.layers_section(result.layers)
+    feature_maps.enlarge_section(chosen, result.layers)
 
-try:
-    prepared = features.model_input(picture, chosen.input_shape, angle, dx, dy, zoom, as_digit)
-    layers = features.activations(chosen.model, prepared.x)
-    top = features.predict_top(chosen.model, prepared.x, 5, chosen.class_names)
-except CnnvizError as error:
-    show_error(error)
-    st.stop()
 
-if prepared.digit_steps is not None:
-    with st.expander(t("features.digit_steps"), expanded=True):
-        steps = prepared.digit_steps
-        for column, step in zip(st.columns(len(fields(steps))), fields(steps), strict=True):
-            image = getattr(steps, step.name)
-            column.image(
-                image, caption=t(f"features.step_{step.name}"), width="stretch", clamp=True
-            )
-        st.caption(t("features.digit_steps_help"))
-
-seen, guesses, looked = st.columns(3, gap="medium")
-seen.plotly_chart(
-    plots.model_input_figure(prepared.x[0], t("features.as_model_sees",
-                                              shape="×".join(map(str, prepared.x.shape[1:])))),
-    width="stretch", key="features_input",
-)  # fmt: skip
-guesses.plotly_chart(plots.top_k_bars(top, t("features.top_k")), width="stretch",
-                     key="features_top")  # fmt: skip
-with looked:
-    if not features.is_conv_model(chosen.model):
-        st.info(t("features.grad_cam_no_conv"))
-    elif not features.grad_cam_available():
-        st.info(t("features.grad_cam_backend"))
-    else:
-        heatmap = features.grad_cam(chosen.model, prepared.x)
-        st.plotly_chart(
-            plots.grad_cam_overlay(prepared.x[0], heatmap, t("features.grad_cam", label=top[0][0])),
-            width="stretch", key="features_grad_cam",
-        )  # fmt: skip
-        st.caption(t("features.grad_cam_help"))
-
-st.header(t("features.layers_title"))
-how = choice(t("features.normalize"), ["standardize", "minmax"], key="features_normalize",
-             format_func=lambda h: t(f"features.normalize_{h}"), horizontal=True)  # fmt: skip
-st.caption(t(f"features.normalize_{how}_help"))
-
-for number, layer in enumerate(layers, start=1):
-    shape = "×".join(map(str, layer.shape))
-    st.subheader(t("features.layer", number=number, name=layer.name, kind=layer.kind, shape=shape))
-    if layer.is_map:
-        maps = layer.values[:, :, : features.MAX_MAPS]
-        st.plotly_chart(plots.feature_map_grid(features.tile(maps, how)), width="stretch",
-                        key=f"features_layer_{number}")  # fmt: skip
-        if layer.values.shape[2] > features.MAX_MAPS:
-            st.caption(t("features.maps_capped", shown=features.MAX_MAPS, count=layer.shape[-1]))
-        else:
-            st.caption(t("features.maps_count", count=layer.shape[-1]))
-    elif layer.values.ndim == 1:
-        st.plotly_chart(plots.dense_bars(layer.values), width="stretch",
-                        key=f"features_layer_{number}")  # fmt: skip
-        st.caption(t("features.units", count=layer.values.size))
-
-st.header(t("features.enlarge_title"))
-with_maps = [layer for layer in layers if layer.is_map]
-if not with_maps:
-    st.info(t("features.no_maps"))
-    st.stop()
-names = [layer.name for layer in with_maps]
-pick, channel_column = st.columns(2)
-with pick:
-    name = st.selectbox(t("features.enlarge_layer"), names, key="features_enlarge_layer")
-layer = with_maps[names.index(name)]
-with channel_column:
-    channel = st.number_input(t("features.enlarge_channel"), 0, layer.values.shape[2] - 1, 0,
-                              key="features_enlarge_channel")  # fmt: skip
-big, weights = st.columns(2, gap="large")
-big.plotly_chart(
-    plots.feature_map_figure(layer.values[:, :, int(channel)],
-                             t("features.enlarged", name=name, channel=int(channel))),
-    width="stretch", key="features_enlarged",
-)  # fmt: skip
-if layer.kind == "Conv2D":
-    conv_layer = chosen.model.get_layer(name)
-    weights.plotly_chart(
-        plots.filters_figure(features.filters_grid(conv_layer), t("features.filters", name=name)),
-        width="stretch", key="features_filters",
-    )  # fmt: skip
-    weights.caption(t("features.filters_help", shape="×".join(map(str, conv_layer.kernel.shape))))
+look_inside(chosen, picture, prepare)

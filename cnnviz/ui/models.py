@@ -1,5 +1,6 @@
-"""Choosing a model on the Feature maps and Rotation pages: the shipped pretrained MLP and CNN
-(loaded once per server and warmed up), this session's models, or an uploaded .keras file.
+"""Choosing a model on the Feature maps and Rotation pages: the shipped pretrained MLP and CNNs
+(loaded once per server and warmed up), ImageNet's photo models (`cnnviz.ui.imagenet`), this
+session's models, or the teacher's uploaded file (`cnnviz.ui.uploaded_model`).
 
 Also the Rotation page's extra lesson: train both course models again with rotation
 augmentation, in background jobs, and keep them for this session.
@@ -7,46 +8,29 @@ augmentation, in background jobs, and keep them for this session.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from functools import partial
-from typing import Any
 
 import streamlit as st
 
-from cnnviz import data, features, models, rotation, training
+from cnnviz import applications, data, features, models, rotation, training
 from cnnviz.architectures import ARCHITECTURES
-from cnnviz.errors import CnnvizError, ModelError
-from cnnviz.ui import choice, show_error, t
+from cnnviz.errors import CnnvizError
+from cnnviz.ui import choice, imagenet, set_choice, show_error, t, uploaded_model
+from cnnviz.ui.chosen import DIGITS, ChosenModel, describe
 from cnnviz.ui.model_store import SessionModel, add_session_model, session_models
 
 # The Train page's server-wide gate, shared so both pages together keep to its limit. (Importing
 # cnnviz.ui.training also freezes the long-lived objects out of Python's collections.)
 from cnnviz.ui.training import training_gate, training_workers
 
-PRETRAINED = ("mnist_cnn", "mlp")
+PRETRAINED = ("mnist_cnn", "mlp", "fashion_cnn")
 UPLOAD = "upload"
-
-
-@dataclass(frozen=True)
-class ChosenModel:
-    """A model ready to run, with what the pages need to show its answers."""
-
-    label: str
-    model: Any  # keras.Model
-    class_names: list[str]
-    input_shape: tuple[int, int, int]
-    source: str  # "pretrained", "trained" or "uploaded"
-
-    @property
-    def is_mnist(self) -> bool:
-        """True for a model that reads 28×28 gray digits (a photo goes through prepare_digit)."""
-        digits = [str(d) for d in range(10)]
-        return tuple(self.input_shape) == (28, 28, 1) and list(self.class_names) == digits
 
 
 @st.cache_resource(show_spinner=False)
 def pretrained(name: str):
-    """The shipped model `name` ("mlp" or "mnist_cnn"), shared by every session, warmed up once."""
+    """The shipped model `name` ("mlp", "mnist_cnn", "fashion_cnn"), shared by every session,
+    warmed up once."""
     model = models.load_pretrained(name)
     features.warm_up(model)
     return model
@@ -64,78 +48,49 @@ def mnist_sample():
     return data.load("mnist")
 
 
-def _describe(model, source: str, label: str, class_names: list[str] | None = None) -> ChosenModel:
-    """Check the model reads pictures and answers one score per class; raise ModelError if not."""
-    input_shape = features.model_input_shape(model)
-    outputs = model.outputs[0].shape
-    if len(outputs) != 2:
-        raise ModelError("features.not_a_classifier", shape=str(tuple(outputs)))
-    classes = int(outputs[-1])
-    if not class_names or len(class_names) != classes:
-        digits = classes == 10 and input_shape == (28, 28, 1)
-        class_names = (
-            [str(i) for i in range(classes)] if digits else [f"#{i}" for i in range(classes)]
-        )
-    return ChosenModel(label, model, list(class_names), input_shape, source)
+def _option_label(option: str) -> str:
+    kind, _, name = option.partition(":")
+    if kind == "pretrained":
+        return t(f"models.pretrained.{name}")
+    if kind == "imagenet":
+        return t(f"applications.model.{name}")
+    if kind == "session":
+        return t("features.model_session", name=name)
+    return t("features.model_upload_option")
 
 
-def _uploaded(key: str) -> ChosenModel | None:
-    """An uploaded .keras model, loaded (safe_mode) and warmed once per file."""
-    upload = st.file_uploader(
-        t("features.model_upload"), type=["keras"], key=f"{key}_model_upload",
-        help=t("features.model_upload_help"),
-    )  # fmt: skip
-    if upload is None:
-        st.caption(t("features.model_upload_help"))
-        return None
-    memo = f"{key}_model_loaded"
-    if st.session_state.get(memo, (None,))[0] != upload.file_id:
-        try:
-            with st.spinner(t("features.model_loading")):
-                model = models.load_uploaded(upload.getvalue())
-                entry = _describe(model, "uploaded", upload.name)
-                features.warm_up(model)
-        except CnnvizError as error:
-            entry = error
-        except Exception as error:  # a model Keras loads but cannot run on a picture
-            entry = ModelError("features.model_cannot_run", reason=str(error).splitlines()[0])
-        st.session_state[memo] = (upload.file_id, entry)
-    entry = st.session_state[memo][1]
-    if isinstance(entry, CnnvizError):
-        show_error(entry)
-        return None
-    return entry
-
-
-def model_picker(key: str) -> ChosenModel | None:
-    """A selectbox of the shipped models, this session's models and an upload; None if none yet."""
+def model_picker(key: str, photo_models: bool = True) -> ChosenModel | None:
+    """A selectbox of the shipped models, ImageNet's photo models (downloaded on demand), this
+    session's models and an upload; None until the chosen one can run."""
     mine = session_models()
     options = [f"pretrained:{name}" for name in PRETRAINED]
+    if photo_models:
+        options += [f"imagenet:{name}" for name in applications.PHOTO_MODELS]
     options += [f"session:{name}" for name in mine] + [UPLOAD]
-
-    def label(option: str) -> str:
-        kind, _, name = option.partition(":")
-        if kind == "pretrained":
-            return t(f"models.pretrained.{name}")
-        if kind == "session":
-            return t("features.model_session", name=name)
-        return t("features.model_upload_option")
-
     picked = choice(t("features.model"), options, key=f"{key}_model", widget="selectbox",
-                    format_func=label)  # fmt: skip
+                    format_func=_option_label)  # fmt: skip
     kind, _, name = picked.partition(":")
     try:
         if kind == "pretrained":
             with st.spinner(t("features.model_loading")):
                 model = pretrained(name)
-            return _describe(model, "pretrained", label(picked), pretrained_class_names(name))
+            return describe(
+                model, "pretrained", _option_label(picked), pretrained_class_names(name)
+            )
+        if kind == "imagenet":
+            return imagenet.photo_model(key, name, _option_label(picked))
         if kind == "session":
             entry = mine[name]
-            return _describe(entry.model, entry.source, label(picked), entry.class_names)
+            return describe(entry.model, entry.source, _option_label(picked), entry.class_names)
     except CnnvizError as error:
         show_error(error)
         return None
-    return _uploaded(key)
+    return uploaded_model.uploaded(key, describe)
+
+
+def switch_to(key: str, option: str) -> None:
+    """Choose `option` ("imagenet:mobilenet_v2" …) in `model_picker(key)` on the next run."""
+    set_choice(f"{key}_model", option)
 
 
 # --- the Rotation page: both course models trained again with rotation augmentation --------------
@@ -248,8 +203,6 @@ def _keep_augmented(degrees: float, trained: dict) -> None:
     for name, model in trained.items():
         features.warm_up(model)
         label = f"{name}_rotation_{int(degrees)}"  # a name, like the Train page's, not a sentence
-        add_session_model(
-            SessionModel(label, model, [str(d) for d in range(10)], (28, 28, 1), "trained")
-        )
+        add_session_model(SessionModel(label, model, list(DIGITS), (28, 28, 1), "trained"))
     st.session_state[ROTATION_CURVES] = _curves(trained, suffix=":aug")
     st.session_state[ROTATION_MODELS] = (degrees, trained)

@@ -504,10 +504,11 @@ def results() -> None:
                 plots.image_grid_figure(dataset.x_test[wrong], titles), key="train_mistakes"
             )
     model, csv_text = result.model, result.curves.to_csv()
+    class_names = list(dataset.class_names)
     left, right = st.columns(2)
     left.download_button(
         t("train.download_model"),
-        data=lambda: models.save_bytes(model),
+        data=lambda: models.save_bytes(model, class_names),
         file_name=f"{slot.model_name.split(' · ')[0]}.keras",
         mime="application/zip",
         on_click="ignore",
@@ -524,21 +525,29 @@ def results() -> None:
 
 
 def upload_model() -> None:
-    """Bring a .keras model: loaded with safe_mode=True and kept for the other pages."""
+    """Bring a .keras, .h5 or .hdf5 model: loaded with safe_mode=True and kept for the other
+    pages, with the class names the file carries."""
     upload = st.file_uploader(t("train.upload"), type=None, key="train_upload")
     if upload is None:
         return
     slot = job_slot()
     if upload.file_id not in slot.uploads:
+        content = upload.getvalue()
         try:
-            model = models.load_uploaded(upload.getvalue())
+            model = models.load_uploaded(content, upload.name)
         except CnnvizError as error:
             show_error(error)
             return
         outputs = int(model.output_shape[-1])
-        name = upload.name.removesuffix(".keras")
+        carried = models.carried_class_names(content)
+        class_names = carried if carried and len(carried) == outputs else None
+        name = Path(upload.name).stem
         entry = SessionModel(
-            name, model, [str(i) for i in range(outputs)], tuple(model.input_shape[1:]), "uploaded"
+            name,
+            model,
+            class_names or [str(i) for i in range(outputs)],
+            tuple(model.input_shape[1:]),
+            "uploaded",
         )
         add_session_model(entry)
         slot.uploads[upload.file_id] = name

@@ -6,10 +6,11 @@ import json
 import keras
 import pytest
 
-from cnnviz import data, i18n, images, models
+from cnnviz import applications, blocks, classes, data, i18n, images, models
 from cnnviz.errors import ImageError
 from tests import corpus
-from tests.pages.conftest import open_page
+from tests.imagenet_weights import save_imagenet_style_weights
+from tests.pages.conftest import ROOT, open_page
 
 PAGE = "pages/5_features.py"
 CNN_LAYERS = 7
@@ -21,6 +22,29 @@ def chart(at, key: str) -> dict:
         if element.proto.id.endswith(f"-{key}"):
             return json.loads(element.proto.spec)
     raise AssertionError(f"no chart {key}")
+
+
+@pytest.fixture(scope="module")
+def photo_model_cache(tmp_path_factory):
+    """Keras's cache holding MobileNetV2 weights (random, in the layout of ImageNet's file)."""
+    import keras.src.backend.config as keras_config
+
+    home = tmp_path_factory.mktemp("keras-home")
+    before = keras_config._KERAS_DIR
+    keras_config._KERAS_DIR = str(home)
+    keras.utils.set_random_seed(0)
+    model = applications.build("mobilenet_v2", weights=None)
+    save_imagenet_style_weights(model, applications.weights_path("mobilenet_v2"))
+    yield home
+    keras_config._KERAS_DIR = before
+
+
+@pytest.fixture
+def empty_models_cache(tmp_path, monkeypatch):
+    import keras.src.backend.config as keras_config
+
+    monkeypatch.setattr(keras_config, "_KERAS_DIR", str(tmp_path))
+    return tmp_path
 
 
 def layer_headings(at) -> list[str]:
@@ -126,15 +150,41 @@ def test_a_digit_photo_is_prepared_step_by_step_and_read(digit):
     assert chart(at, "features_top")["data"][0]["y"][-1] == str(digit)
 
 
-def test_a_sample_photo_goes_to_a_digit_model_as_plain_gray_and_a_blank_one_is_refused():
+def test_a_sample_photo_goes_to_a_digit_model_as_plain_gray_and_reading_it_as_a_digit_warns():
     at = open_page(PAGE, timeout=60)
     at.radio(key="features_source@en").set_value("sample").run()
     assert not at.exception and not at.error
     assert len(layer_headings(at)) == CNN_LAYERS and not at.expander  # no digit steps
     assert i18n.t("features.not_digit_help") in [c.value for c in at.caption]
+    assert i18n.t("features.digits_only") in [i.value for i in at.info]
     at.toggle(key="features_as_digit_sample").set_value(True).run()  # a cat is no digit
-    assert not at.exception
-    assert [e.value for e in at.error] == [i18n.t("images.no_digit")]
+    assert not at.exception and not at.error
+    assert [w.value for w in at.warning] == [
+        i18n.t("images.no_digit") + " " + i18n.t("features.shown_as_photo")
+    ]
+    assert len(layer_headings(at)) == CNN_LAYERS  # the maps of the photo as it is
+
+
+@pytest.mark.parametrize("lang", ["en", "ko"])
+def test_a_cat_photo_on_the_default_model_shows_its_maps_and_no_error(lang):
+    cat = (ROOT / "assets" / "samples" / "cat.jpg").read_bytes()
+    at = upload_photo(open_page(PAGE, lang=lang, timeout=60), "cat.jpg", cat, lang)
+    assert not at.exception and not at.error and not at.warning
+    assert at.toggle(key="features_as_digit_upload").value is False  # not a digit on paper
+    assert i18n.t("features.digits_only", lang) in [i.value for i in at.info]
+    assert len(layer_headings(at)) == CNN_LAYERS
+    assert len(chart(at, "features_top")["data"][0]["y"]) == 5
+
+
+def test_the_one_click_switch_takes_a_photo_to_the_photo_model(photo_model_cache):
+    at = open_page(PAGE, timeout=120)
+    at.radio(key="features_source@en").set_value("sample").run()
+    at.button(key="features_use_photo_model").click().run()
+    assert not at.exception and not at.error
+    assert at.selectbox(key="features_model@en").value == "imagenet:mobilenet_v2"
+    assert i18n.t("features.digits_only") not in [i.value for i in at.info]
+    names = chart(at, "features_top")["data"][0]["y"]
+    assert len(names) == 5 and set(names) <= set(applications.class_names())
 
 
 def test_the_mlp_has_no_grad_cam_and_shows_its_dense_layers_as_bars():
@@ -185,3 +235,116 @@ def test_a_camera_photo_of_a_digit_is_read_like_an_upload():
     ).run()
     assert not at.exception and not at.error
     assert chart(at, "features_top")["data"][0]["y"][-1] == "8"
+
+
+def test_a_photo_model_shows_the_cat_block_by_block_with_its_top_5_and_grad_cam(photo_model_cache):
+    at = open_page(PAGE, timeout=120)
+    at.selectbox(key="features_model@en").set_value("imagenet:mobilenet_v2").run()
+    at.radio(key="features_source@en").set_value("sample").run()
+    assert not at.exception and not at.error
+    assert not at.toggle  # a photo model takes the photo as it is
+    names = chart(at, "features_top")["data"][0]["y"]
+    assert len(names) == 5 and set(names) <= set(applications.class_names())
+    assert chart(at, "features_grad_cam")
+    model = at.selectbox(key="features_block")
+    layer_names = [layer.name for layer in applications.build("mobilenet_v2", weights=None).layers]
+    expected = blocks.blocks(layer_names[1:])  # the page leaves the input layer out
+    assert model.options == [
+        i18n.t("features.block_option", name=b.name, count=len(b.layers)) for b in expected
+    ]
+    assert len(at.get("image")) >= 1  # the overview of every convolution
+    seen = 0
+    for block in expected:
+        at.selectbox(key="features_block").set_value(block.name).run()
+        assert not at.exception and not at.error
+        headings = layer_headings(at)
+        assert len(headings) == len(block.layers)
+        assert headings[0].startswith(f"{block.layers[0] + 1}. {layer_names[block.layers[0] + 1]}")
+        seen += len(headings)
+    assert seen == len(layer_names) - 1
+
+
+def test_a_photo_model_not_yet_downloaded_says_its_size_and_offers_the_download(
+    empty_models_cache,
+):
+    at = open_page(PAGE, timeout=60)
+    at.selectbox(key="features_model@en").set_value("imagenet:vgg19").run()
+    assert not at.exception and not at.error
+    spec = applications.PHOTO_MODELS["vgg19"]
+    assert any(str(spec.size_mb) in i.value for i in at.info)
+    assert at.button(key="features_download_vgg19").label == i18n.t(
+        "applications.download_button", title=spec.title, size_mb=spec.size_mb
+    )
+    assert i18n.t("features.choose_model") in [i.value for i in at.info]
+
+
+def course_model_h5(tmp_path) -> bytes:
+    """The course's MNIST-style CNN written as tf.keras code, saved as HDF5."""
+    keras.utils.set_random_seed(0)
+    model = keras.Sequential(
+        [
+            keras.layers.Conv2D(8, (3, 3), activation="relu", input_shape=(28, 28, 1)),
+            keras.layers.MaxPooling2D((2, 2)),
+            keras.layers.Flatten(),
+            keras.layers.Dense(10, activation="softmax"),
+        ]
+    )
+    path = tmp_path / "03-0.2871.hdf5"
+    model.save(path)
+    return path.read_bytes()
+
+
+def upload_model(at, name: str, content: bytes):
+    at.selectbox(key="features_model@en").set_value("upload").run()
+    at.file_uploader(key="features_model_upload").set_value(
+        (name, content, "application/octet-stream")
+    ).run()
+    return at
+
+
+def test_an_hdf5_model_gets_class_names_from_a_course_list_and_its_scaling(tmp_path):
+    at = upload_model(open_page(PAGE, timeout=60), "03-0.2871.hdf5", course_model_h5(tmp_path))
+    assert not at.exception and not at.error
+    picker = at.selectbox(key="features_classes@en")
+    assert picker.value == "mnist"  # 28×28×1 with ten outputs: the digits first
+    assert picker.options == [
+        *(i18n.t(f"classes.list.{n}") for n in classes.matching(10)),
+        i18n.t("classes.numbers", count=10),
+        i18n.t("classes.typed", count=10),
+    ]
+    picker.set_value("fashion_mnist").run()
+    assert not at.exception and not at.error
+    names = chart(at, "features_top")["data"][0]["y"]
+    assert set(names) <= set(classes.labels("fashion_mnist", "en"))
+    at.selectbox(key="features_scaling@en").set_value("standardize").run()
+    at.text_input(key="features_mean").set_value("33.3").run()
+    at.text_input(key="features_std").set_value("0").run()
+    assert not at.exception
+    assert len(at.error) == 1 and layer_headings(at) == []  # a zero spread is refused
+    at.text_input(key="features_std").set_value("78.6").run()
+    assert not at.exception and not at.error
+    assert len(layer_headings(at)) == 4
+
+
+def test_typed_class_names_must_match_the_models_outputs(tmp_path):
+    at = upload_model(open_page(PAGE, timeout=60), "model.h5", course_model_h5(tmp_path))
+    at.selectbox(key="features_classes@en").set_value("typed").run()
+    assert not at.exception and not at.error  # nothing typed yet: only the help
+    at.text_area(key="features_classes_typed").set_value("a, b, c").run()
+    assert not at.exception
+    assert len(at.error) == 1 and layer_headings(at) == []
+    at.text_area(key="features_classes_typed").set_value(",".join("abcdefghij")).run()
+    assert not at.exception and not at.error
+    assert set(chart(at, "features_top")["data"][0]["y"]) <= set("abcdefghij")
+
+
+def test_the_shipped_fashion_model_makes_a_photo_fashion_like_step_by_step():
+    at = open_page(PAGE, timeout=60)
+    at.selectbox(key="features_model@en").set_value("pretrained:fashion_cnn").run()
+    at.radio(key="features_source@en").set_value("sample").run()
+    assert not at.exception and not at.error
+    assert at.toggle(key="features_as_product_sample").value is True
+    assert at.expander[0].label == i18n.t("features.product_steps")
+    assert len(at.expander[0].get("image")) == 4
+    names = chart(at, "features_top")["data"][0]["y"]
+    assert set(names) <= set(models.pretrained_info("fashion_cnn")["class_names"])
