@@ -348,3 +348,22 @@ def test_the_shipped_fashion_model_makes_a_photo_fashion_like_step_by_step():
     assert len(at.expander[0].get("image")) == 4
     names = chart(at, "features_top")["data"][0]["y"]
     assert set(names) <= set(models.pretrained_info("fashion_cnn")["class_names"])
+
+
+PHOTO_ODD = [
+    f for f in corpus.ODD_FILES if f[0] in ("gray.jpg", "dot.png", "strip.png", "48mp.jpg")
+]
+
+
+@pytest.mark.parametrize(("name", "make", "check"), PHOTO_ODD, ids=[f[0] for f in PHOTO_ODD])
+def test_a_photo_model_takes_a_gray_a_one_pixel_a_strip_and_a_48_megapixel_photo(
+    photo_model_cache, name, make, check
+):
+    at = open_page(PAGE, timeout=120)
+    at.selectbox(key="features_model@en").set_value("imagenet:mobilenet_v2").run()
+    at = upload_photo(at, name, make())
+    assert not at.exception and not at.error and not at.warning
+    seen = chart(at, "features_input")
+    assert seen["data"][0]["type"] == "image"  # the colour picture the model takes
+    assert seen["layout"]["title"]["text"] == i18n.t("features.as_model_sees", shape="224×224×3")
+    assert len(chart(at, "features_top")["data"][0]["y"]) == 5
