@@ -206,7 +206,7 @@ def _pretrained_path(name: str, suffix: str) -> Path:
 
 
 def load_pretrained(name: str) -> keras.Model:
-    """The shipped model `name` ("mlp" or "mnist_cnn"), trained on the embedded MNIST sample."""
+    """The shipped model `name` (one of PRETRAINED: the MNIST MLP and CNN, the Fashion-MNIST CNN)."""
     return keras.saving.load_model(_pretrained_path(name, ".keras"), safe_mode=True)
 
 
