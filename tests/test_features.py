@@ -12,6 +12,8 @@ from cnnviz import features, images, models
 from cnnviz.errors import ModelError
 from tests import corpus
 
+ASSETS = corpus.ASSETS
+
 
 def tiny_cnn(channels: int = 1, softmax: bool = True) -> keras.Model:
     """Input (12, 12, C) -> Conv 4 3×3 -> MaxPool 2 -> Conv 3 3×3 -> Flatten -> Dense 5."""
@@ -316,3 +318,34 @@ def test_accuracy_curves_show_each_model_once_and_a_retrained_one_dashed():
     assert [trace.line.dash for trace in figure.data] == ["solid", "solid", "dash"]
     assert figure.data[0].line.color == figure.data[2].line.color != figure.data[1].line.color
     assert list(figure.layout.xaxis.tickvals) == [-15, 0, 15]
+
+
+@pytest.fixture(scope="module")
+def mobilenet():
+    """MobileNetV2 with random weights, built as the page builds it (the arithmetic is ImageNet's)."""
+    from cnnviz import applications
+
+    return applications.build("mobilenet_v2", weights=None)
+
+
+def test_a_photo_model_gives_every_layers_maps_top_5_imagenet_names_and_grad_cam(mobilenet):
+    from cnnviz import applications, blocks
+
+    cat = images.load_image((ASSETS / "samples" / "cat.jpg").read_bytes(), max_side=1024)
+    shown = features.model_input(cat, features.model_input_shape(mobilenet)).x  # (1, 224, 224, 3)
+    assert shown.shape == (1, 224, 224, 3) and shown.min() >= 0 and shown.max() <= 1
+    x = applications.preprocess("mobilenet_v2", shown * 255)
+    assert -1 <= x.min() < 0 < x.max() <= 1  # MobileNetV2 takes -1..1
+    layers = features.activations(mobilenet, x)
+    assert len(layers) == len(mobilenet.layers) - 1  # every layer but the input
+    assert layers[0].shape == (112, 112, 32) and layers[-1].shape == (1000,)
+    grouped = blocks.blocks([layer.name for layer in layers])
+    assert sorted(p for b in grouped for p in b.layers) == list(range(len(layers)))
+    names = applications.class_names()
+    top = features.predict_top(mobilenet, x, 5, names)
+    assert len(top) == 5 and all(name in names for name, _ in top)
+    heatmap = features.grad_cam(mobilenet, x)  # on its last Conv2D, "Conv_1"
+    assert features.conv_layer_names(mobilenet)[-1] == "Conv_1"
+    assert heatmap.shape == (224, 224) and heatmap.min() >= 0 and heatmap.max() <= 1
+    thumb = features.thumbnail(layers[0].values, maps=8, side=40)
+    assert thumb.dtype == np.uint8 and thumb.shape == (40, 8 * 41 - 1)
