@@ -46,8 +46,11 @@ def _offer_download(key: str, spec: applications.PhotoModel) -> None:
     """What the model is and what it costs, with a Download button and its progress."""
     st.info(t("applications.needs_download", title=spec.title, size_mb=spec.size_mb,
               top1=spec.top1, folder=str(applications.cache_folder())))  # fmt: skip
-    if not st.button(t("applications.download_button", title=spec.title, size_mb=spec.size_mb),
-                     key=f"{key}_download_{spec.name}"):  # fmt: skip
+    wanted = f"{key}_download_wanted"
+    st.button(t("applications.download_button", title=spec.title, size_mb=spec.size_mb),
+              key=f"{key}_download_{spec.name}", on_click=st.session_state.__setitem__,
+              args=(wanted, spec.name))  # fmt: skip
+    if st.session_state.pop(wanted, None) != spec.name:
         return
     bar = st.progress(0.0, text=t("applications.downloading", done=0, total=spec.size_mb))
 

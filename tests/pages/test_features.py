@@ -367,3 +367,54 @@ def test_a_photo_model_takes_a_gray_a_one_pixel_a_strip_and_a_48_megapixel_photo
     assert seen["data"][0]["type"] == "image"  # the colour picture the model takes
     assert seen["layout"]["title"]["text"] == i18n.t("features.as_model_sees", shape="224×224×3")
     assert len(chart(at, "features_top")["data"][0]["y"]) == 5
+
+
+@pytest.fixture
+def mobilenet_site(empty_keras_cache, tmp_path, monkeypatch):
+    """MobileNetV2's weights file (random, ImageNet's layout) served on 127.0.0.1."""
+    import http.server
+    import threading
+    from dataclasses import replace
+
+    from tests.test_applications import WeightsSite
+
+    keras.utils.set_random_seed(0)
+    path = save_imagenet_style_weights(
+        applications.build("mobilenet_v2", weights=None), tmp_path / "served.h5"
+    )
+    site = WeightsSite(path.read_bytes())
+    with http.server.ThreadingHTTPServer(("127.0.0.1", 0), site.handler()) as server:
+        threading.Thread(target=server.serve_forever, daemon=True).start()
+        spec = applications.PHOTO_MODELS["mobilenet_v2"]
+        origin = f"http://127.0.0.1:{server.server_address[1]}/{spec.weights_file}"
+        monkeypatch.setitem(applications.PHOTO_MODELS, "mobilenet_v2", replace(spec, origin=origin))
+        yield site
+        server.shutdown()
+
+
+def test_the_download_button_fetches_the_photo_model_into_keras_cache_and_the_page_runs_it(
+    mobilenet_site,
+):
+    at = open_page(PAGE, timeout=120)
+    at.selectbox(key="features_model@en").set_value("imagenet:mobilenet_v2").run()
+    assert not applications.is_cached("mobilenet_v2")
+    at.button(key="features_download_mobilenet_v2").click().run()
+    assert not at.exception and not at.error
+    assert mobilenet_site.requests == 1 and applications.is_cached("mobilenet_v2")
+    assert len(chart(at, "features_top")["data"][0]["y"]) == 5
+
+
+def test_the_download_button_offline_says_where_to_put_the_file(empty_keras_cache, monkeypatch):
+    from dataclasses import replace
+
+    spec = applications.PHOTO_MODELS["mobilenet_v2"]
+    offline = replace(spec, origin="http://127.0.0.1:9/" + spec.weights_file)  # nothing there
+    monkeypatch.setitem(applications.PHOTO_MODELS, "mobilenet_v2", offline)
+    at = open_page(PAGE, timeout=60)
+    at.selectbox(key="features_model@en").set_value("imagenet:mobilenet_v2").run()
+    at.button(key="features_download_mobilenet_v2").click().run()
+    assert not at.exception
+    assert len(at.error) == 1
+    message = at.error[0].value
+    assert str(applications.cache_folder()) in message and spec.weights_file in message
+    assert not applications.is_cached("mobilenet_v2")
