@@ -77,6 +77,8 @@ def _scaling(key: str, channels: int) -> scaling.Scaling | None:
     mean_column, std_column = st.columns(2)
     mean = mean_column.text_input(t("scaling.mean", channels=channels), key=f"{key}_mean")
     std = std_column.text_input(t("scaling.std", channels=channels), key=f"{key}_std")
+    if not (mean.strip() and std.strip()):  # nothing typed yet: only the two boxes
+        return None
     try:
         return scaling.standardize(mean, std, channels)
     except CnnvizError as error:

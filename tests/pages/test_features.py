@@ -317,6 +317,7 @@ def test_an_hdf5_model_gets_class_names_from_a_course_list_and_its_scaling(tmp_p
     names = chart(at, "features_top")["data"][0]["y"]
     assert set(names) <= set(classes.labels("fashion_mnist", "en"))
     at.selectbox(key="features_scaling@en").set_value("standardize").run()
+    assert not at.exception and not at.error  # nothing typed yet: no message
     at.text_input(key="features_mean").set_value("33.3").run()
     at.text_input(key="features_std").set_value("0").run()
     assert not at.exception
