@@ -2,6 +2,7 @@
 
 import gc
 import weakref
+from functools import partial
 
 import cv2
 import keras
@@ -190,6 +191,21 @@ def test_predict_top_is_sorted_and_sums_to_at_most_one(softmax):
     assert {name for name, _ in everything} == {"a", "b", "c", "d", "e"}
 
 
+@pytest.mark.parametrize("make", [tiny_cnn, partial(tiny_cnn, softmax=False), tiny_functional],
+                         ids=["softmax", "scores", "functional"])  # fmt: skip
+def test_activations_and_top_equal_the_two_calls_they_replace(make):
+    model = make()
+    x = pictures(1, tuple(model.inputs[0].shape[1:]), seed=8)
+    names = list("abcde")[: model.outputs[0].shape[-1]]
+    layers, top = features.activations_and_top(model, x, 3, names)
+    expected = features.predict_top(model, x, 3, names)
+    assert [name for name, _ in top] == [name for name, _ in expected]
+    np.testing.assert_allclose([p for _, p in top], [p for _, p in expected], rtol=1e-5)
+    assert [layer.name for layer in layers] == [
+        layer.name for layer in features.activations(model, x)
+    ]
+
+
 def test_probabilities_in_batches_equal_one_call(cnn):
     x = pictures(70, (28, 28, 1), seed=6)
     np.testing.assert_allclose(features.probabilities(cnn, x, batch_size=32),
@@ -213,6 +229,35 @@ def test_grad_cam_has_the_input_size_and_is_finite_in_0_1():
     assert np.isfinite(heatmap).all() and heatmap.min() >= 0 and heatmap.max() <= 1
     functional = features.grad_cam(tiny_functional(), pictures(1, (10, 10, 3)), "left", 2)
     assert functional.shape == (10, 10) and np.isfinite(functional).all()
+
+
+@pytest.mark.parametrize("class_index", [None, 3])
+def test_grad_cam_is_the_formula_worked_out_with_an_eager_gradient(cnn, class_index):
+    """α_k = mean ∂score_c/∂A_k over positions, heatmap = ReLU(Σ α_k A_k) / max, resized:
+    worked out here with an eager tf.GradientTape on a model of the last conv layer and the
+    scores before softmax (the page's Grad-CAM runs one traced graph)."""
+    import tensorflow as tf
+
+    digit = models_sample_digit(3)
+    last = cnn.get_layer(features.conv_layer_names(cnn)[-1])
+    dense = cnn.layers[-1]
+    inputs = keras.Input((28, 28, 1))
+    tensor, maps = inputs, None
+    for layer in cnn.layers[:-1]:
+        tensor = layer(tensor)
+        if layer is last:
+            maps = tensor
+    both = keras.Model(inputs, [maps, tensor])
+    with tf.GradientTape() as tape:
+        a, before = both(tf.constant(digit), training=False)
+        scores = tf.matmul(before, dense.kernel) + dense.bias
+        chosen = int(tf.argmax(scores[0])) if class_index is None else class_index
+        score = scores[0, chosen]
+    alpha = tf.reduce_mean(tape.gradient(score, a)[0], axis=(0, 1)).numpy()
+    expected = np.maximum(a[0].numpy() @ alpha, 0)
+    expected = cv2.resize(expected / expected.max(), (28, 28), interpolation=cv2.INTER_LINEAR)
+    np.testing.assert_allclose(features.grad_cam(cnn, digit, class_index=class_index),
+                               np.clip(expected, 0, 1), atol=1e-4)  # fmt: skip
 
 
 def test_grad_cam_of_the_shipped_cnn_lights_up_the_digit_not_the_background(cnn):
@@ -271,13 +316,23 @@ def test_warm_up_runs_the_model_and_builds_its_extractor():
 # --- figures ---------------------------------------------------------------------------------
 
 
-def test_a_layer_is_one_picture_in_its_figure_however_many_maps():
+def test_a_long_1d_output_is_a_picture_of_rows_in_reading_order():
+    values = np.arange(150, dtype=np.float32)  # 150 units: two full rows of 64 and 22
+    picture = features.units_picture(values, columns=64)
+    assert picture.shape == (3, 64) and picture.dtype == np.uint8
+    assert picture[0, 0] == 0 and picture[2, 21] == 255  # smallest black, largest white
+    assert (np.diff(picture.ravel()[:150].astype(int)) >= 0).all()  # row by row, in order
+    assert (picture[2, 22:] == 255).all()  # after the last unit: blank
+
+
+def test_a_picture_is_drawn_at_most_as_wide_as_asked_and_within_the_heights():
     from cnnviz import plots
 
-    tiled = features.tile(pictures(1, (13, 13, 64))[0])
-    figure = plots.feature_map_grid(tiled, "layer")
-    assert len(figure.data) == 1 and figure.data[0].type == "image"
-    assert figure.data[0].source.startswith("data:image/png;base64,")
+    square = np.zeros((100, 100), np.uint8)
+    assert plots.picture_width(square, 1000, 160, 560) == 560  # 560 high, so 560 wide
+    strip = np.zeros((3, 64), np.uint8)
+    assert plots.picture_width(strip, 640, 10, 560) == 640
+    assert plots.picture_width(np.zeros((1000, 10), np.uint8), 1000, 160, 560) == 6
 
 
 def test_top_k_bars_draw_the_likeliest_guess_on_top():

@@ -30,11 +30,10 @@ def curves() -> Curves:
 
 BUILDERS = {
     "model input": lambda: plots.model_input_figure(rng().random((28, 28, 1)).astype("float32")),
-    "feature map grid": lambda: plots.feature_map_grid(
-        (rng().random((120, 160)) * 255).astype("uint8"), "conv2d"
+    "colour model input": lambda: plots.model_input_figure(
+        rng().random((32, 32, 3)).astype("float32"), "as the model sees it"
     ),
     "feature map": lambda: plots.feature_map_figure(rng().random((13, 13)), "one map"),
-    "filters": lambda: plots.filters_figure((rng().random((40, 40, 3)) * 255).astype("uint8")),
     "dense bars": lambda: plots.dense_bars(rng().normal(size=300), "dense"),
     "top k": lambda: plots.top_k_bars([("seven", 0.9), ("one", 0.05), ("two", 0.01)], "top 3"),
     "training curves": lambda: plots.training_curves(curves()),

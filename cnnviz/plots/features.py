@@ -1,8 +1,10 @@
 """Figures for the Feature maps and Rotation lessons: what each layer makes of a picture, what the
 model guesses, where it looked, and how accuracy falls as a digit turns or moves.
 
-Pictures are drawn as one image per figure (never one subplot per channel), so a layer with
-hundreds of maps costs the browser one PNG.
+A layer's maps, its filters and Grad-CAM are plain pictures (uint8 arrays, see
+`cnnviz.features.tile`) that the page shows as images: a Plotly chart costs the browser tens of
+milliseconds to draw and a slider step redraws them all. Charts are kept where hovering gives
+numbers: one map enlarged, the input as the model takes it, bars.
 """
 
 from __future__ import annotations
@@ -22,13 +24,12 @@ if TYPE_CHECKING:  # cnnviz.rotation runs models; the lessons without models mus
 
 __all__ = [
     "accuracy_curves_figure",
+    "as_uint8",
     "dense_bars",
     "feature_map_figure",
-    "feature_map_grid",
-    "filters_figure",
-    "grad_cam_overlay",
     "grad_cam_picture",
     "model_input_figure",
+    "picture_width",
     "top_k_bars",
 ]
 
@@ -66,20 +67,12 @@ def _layout(layout: dict, title: str, height: int, margin: dict = MARGIN) -> dic
     return {**layout, "font": FONT, "height": height, "margin": margin, "title": {"text": title}}
 
 
-def _height_for(image: np.ndarray, width: int = 1000, low: int = 160, high: int = 560) -> int:
-    """A figure height that shows the picture about `width` pixels wide, within low..high."""
+def picture_width(image: np.ndarray, width: int = 1000, low: int = 160, high: int = 560) -> int:
+    """Pixels to draw a picture wide so it shows about `width` pixels wide and between `low`
+    and `high` pixels high (a tall grid is drawn narrower, a strip keeps its width)."""
     rows, cols = image.shape[:2]
-    return int(np.clip(width * rows / max(cols, 1) + 50, low, high))
-
-
-def feature_map_grid(tiled: np.ndarray, title: str = "") -> go.Figure:
-    """A layer's maps, already tiled into one uint8 picture (`features.tile`)."""
-    return _picture(tiled, title, _height_for(tiled))
-
-
-def filters_figure(grid: np.ndarray, title: str = "") -> go.Figure:
-    """A conv layer's filters tiled into one uint8 picture (`features.filters_grid`)."""
-    return _picture(grid, title, _height_for(grid, width=500, low=200, high=400))
+    height = float(np.clip(width * rows / max(cols, 1), low, high))
+    return max(1, min(width, round(height * cols / max(rows, 1))))
 
 
 def feature_map_figure(values: np.ndarray, title: str = "", height: int = 460) -> go.Figure:
@@ -98,6 +91,14 @@ def feature_map_figure(values: np.ndarray, title: str = "", height: int = 460) -
     return figure({"data": [trace], "layout": _layout(layout, title, height)})
 
 
+def as_uint8(x: np.ndarray) -> np.ndarray:
+    """A picture (H, W[, C]) of floats 0..1 -> uint8 (H, W) or (H, W, 3), 0..1 as 0..255."""
+    x = np.asarray(x, dtype=float)
+    if x.ndim == 3 and x.shape[2] == 1:
+        x = x[:, :, 0]
+    return np.clip(np.round(x * 255), 0, 255).astype(np.uint8)
+
+
 def model_input_figure(x: np.ndarray, title: str = "") -> go.Figure:
     """The input exactly as the model receives it: (H, W, C) floats 0..1, hover shows values."""
     x = np.asarray(x, dtype=float)
@@ -105,8 +106,7 @@ def model_input_figure(x: np.ndarray, title: str = "") -> go.Figure:
         x = x[:, :, 0]
     if x.ndim == 2:
         return feature_map_figure(x, title, 360).update_traces(zmin=0, zmax=1, showscale=False)
-    picture = np.clip(np.round(x * 255), 0, 255).astype(np.uint8)
-    return _picture(picture, title, 360)
+    return _picture(as_uint8(x), title, 360)
 
 
 def dense_bars(values: np.ndarray, title: str = "", max_bars: int = 2048) -> go.Figure:
@@ -163,13 +163,6 @@ def grad_cam_picture(image: np.ndarray, heatmap: np.ndarray, alpha: float = 0.45
     heat = cv2.resize(heat, (base.shape[1], base.shape[0]), interpolation=cv2.INTER_LINEAR)
     colour = cv2.cvtColor(cv2.applyColorMap(heat, cv2.COLORMAP_JET), cv2.COLOR_BGR2RGB)
     return cv2.addWeighted(base, 1 - alpha, colour, alpha, 0)
-
-
-def grad_cam_overlay(
-    image: np.ndarray, heatmap: np.ndarray, title: str = "", alpha: float = 0.45
-) -> go.Figure:
-    """Grad-CAM over the input (see `grad_cam_picture`)."""
-    return _picture(grad_cam_picture(image, heatmap, alpha), title, 360)
 
 
 def accuracy_curves_figure(

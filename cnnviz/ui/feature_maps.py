@@ -22,6 +22,9 @@ RUN_KEY = "features_run"  # session key: (input fingerprint, Run) of the last in
 OVERVIEW_MAPS = 8  # maps per layer in the overview of a big model
 OVERVIEW_LAYERS = 80  # conv layers in the overview at most (MobileNetV2 has 52, ResNet50 53)
 CONV_KINDS = ("Conv2D", "DepthwiseConv2D", "SeparableConv2D")
+# the pictures are small (a map of 26×26 pixels drawn 300 wide): every pixel a sharp square, as
+# the numbers it stands for, not blurred by the browser's smoothing
+CRISP = "<style>[class*='st-key-features_'] img { image-rendering: pixelated; }</style>"
 
 
 @dataclass(frozen=True)
@@ -44,8 +47,7 @@ def run(chosen: ChosenModel, x: np.ndarray) -> Run:
     kept = st.session_state.get(RUN_KEY)
     if kept is not None and kept[0] == fingerprint:
         return kept[1]
-    result = Run(features.activations(chosen.model, x),
-                 features.predict_top(chosen.model, x, 5, chosen.class_names))  # fmt: skip
+    result = Run(*features.activations_and_top(chosen.model, x, 5, chosen.class_names))
     st.session_state[RUN_KEY] = (fingerprint, result)
     return result
 
@@ -64,13 +66,24 @@ def preparation_steps(steps) -> None:
         st.caption(t(f"features.{kind}_steps_help"))
 
 
-def guesses(chosen: ChosenModel, picture: np.ndarray, x: np.ndarray, top: list) -> None:
+def picture(image: np.ndarray, key: str, caption: str = "", width: int | str | None = None) -> None:
+    """A uint8 picture (H, W) or (H, W, 3) as a lossless image, `width` pixels wide or
+    "stretch" (else as `plots.picture_width` says), in a container with `key`.
+
+    A picture, not a chart: a slider step redraws every view, and the browser draws an image in
+    a millisecond where a Plotly chart takes tens. Charts stay where hovering gives numbers."""
+    with st.container(key=key):
+        st.image(image, caption=caption or None, output_format="PNG",
+                 width=width or plots.picture_width(image))  # fmt: skip
+
+
+def guesses(chosen: ChosenModel, picture_in: np.ndarray, x: np.ndarray, top: list) -> None:
     """The input as the model sees it, its top guesses and Grad-CAM, in three columns."""
+    st.html(CRISP)
     seen, guessed, looked = st.columns(3, gap="medium")
-    seen.plotly_chart(
-        plots.model_input_figure(picture, t("features.as_model_sees", shape=shape_text(x.shape[1:]))),
-        width="stretch", key="features_input",
-    )  # fmt: skip
+    with seen:
+        st.markdown(f"**{t('features.as_model_sees', shape=shape_text(x.shape[1:]))}**")
+        picture(plots.as_uint8(picture_in), "features_input", width="stretch")
     guessed.plotly_chart(plots.top_k_bars(top, t("features.top_k")), width="stretch",
                          key="features_top")  # fmt: skip
     with looked:
@@ -80,10 +93,9 @@ def guesses(chosen: ChosenModel, picture: np.ndarray, x: np.ndarray, top: list) 
             st.info(t("features.grad_cam_backend"))
         else:
             heatmap = features.grad_cam(chosen.model, x)
-            st.plotly_chart(
-                plots.grad_cam_overlay(picture, heatmap, t("features.grad_cam", label=top[0][0])),
-                width="stretch", key="features_grad_cam",
-            )  # fmt: skip
+            st.markdown(f"**{t('features.grad_cam', label=top[0][0])}**")
+            picture(plots.grad_cam_picture(picture_in, heatmap), "features_grad_cam",
+                    width="stretch")  # fmt: skip
             st.caption(t("features.grad_cam_help"))
 
 
@@ -93,12 +105,16 @@ def _draw_layer(number: int, layer: features.LayerActivation, how: str) -> None:
                    shape=shape_text(layer.shape)))  # fmt: skip
     if layer.is_map:
         maps = layer.values[:, :, : features.MAX_MAPS]
-        st.plotly_chart(plots.feature_map_grid(features.tile(maps, how)), width="stretch",
-                        key=f"features_layer_{number}")  # fmt: skip
+        picture(features.tile(maps, how), f"features_layer_{number}")
         if layer.values.shape[2] > features.MAX_MAPS:
             st.caption(t("features.maps_capped", shown=features.MAX_MAPS, count=layer.shape[-1]))
         else:
             st.caption(t("features.maps_count", count=layer.shape[-1]))
+    elif layer.values.ndim == 1 and layer.values.size > features.MAX_BARS:
+        picture(features.units_picture(layer.values), f"features_layer_{number}",
+                width=min(1000, 10 * features.UNIT_COLUMNS))  # fmt: skip
+        st.caption(t("features.units_picture", count=layer.values.size,
+                     columns=features.UNIT_COLUMNS))  # fmt: skip
     elif layer.values.ndim == 1:
         st.plotly_chart(plots.dense_bars(layer.values), width="stretch",
                         key=f"features_layer_{number}")  # fmt: skip
@@ -168,8 +184,8 @@ def enlarge_section(chosen: ChosenModel, layers: list[features.LayerActivation])
     )  # fmt: skip
     if layer.kind == "Conv2D":
         conv_layer = chosen.model.get_layer(name)
-        weights.plotly_chart(
-            plots.filters_figure(features.filters_grid(conv_layer), t("features.filters", name=name)),
-            width="stretch", key="features_filters",
-        )  # fmt: skip
+        with weights:
+            st.markdown(f"**{t('features.filters', name=name)}**")
+            grid = features.filters_grid(conv_layer)
+            picture(grid, "features_filters", width=plots.picture_width(grid, 500, 200, 400))
         weights.caption(t("features.filters_help", shape=shape_text(conv_layer.kernel.shape)))

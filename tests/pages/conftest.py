@@ -2,12 +2,41 @@
 
 from __future__ import annotations
 
+import io
 from pathlib import Path
 
+import numpy as np
+import pytest
+from PIL import Image
+from streamlit.runtime.memory_media_file_storage import MemoryMediaFileStorage
 from streamlit.testing.v1 import AppTest
 
 ROOT = Path(__file__).resolve().parents[2]
 APP = str(ROOT / "app.py")  # AppTest resolves relative paths against the calling file
+MEDIA: dict[str, bytes] = {}  # the media files (st.image's pictures) of this test's runs, by id
+
+
+@pytest.fixture(autouse=True)
+def record_media(monkeypatch):
+    """Keep what the page sends as media files, so a test can look at a picture it shows:
+    AppTest's media storage lives only while a run lasts."""
+    MEDIA.clear()
+    original = MemoryMediaFileStorage.load_and_get_id
+
+    def recording(self, path_or_data, mimetype, kind, filename=None):
+        file_id = original(self, path_or_data, mimetype, kind, filename)
+        MEDIA[file_id] = self.get_file(file_id).content
+        return file_id
+
+    monkeypatch.setattr(MemoryMediaFileStorage, "load_and_get_id", recording)
+    yield
+    MEDIA.clear()
+
+
+def media_picture(url: str) -> np.ndarray:
+    """The picture behind an `st.image` URL ("/mock/media/<id>.png") as a numpy array."""
+    file_id = Path(url).stem
+    return np.asarray(Image.open(io.BytesIO(MEDIA[file_id])))
 
 
 def open_page(page: str | None = None, lang: str = "en", timeout: float = 30) -> AppTest:

@@ -4,13 +4,14 @@ digit photos, the three kinds of model."""
 import json
 
 import keras
+import numpy as np
 import pytest
 
-from cnnviz import applications, blocks, classes, data, i18n, images, models
+from cnnviz import applications, blocks, classes, data, features, i18n, images, models, plots
 from cnnviz.errors import ImageError
 from tests import corpus
 from tests.imagenet_weights import save_imagenet_style_weights
-from tests.pages.conftest import ROOT, open_page
+from tests.pages.conftest import ROOT, media_picture, open_page
 
 PAGE = "pages/5_features.py"
 CNN_LAYERS = 7
@@ -22,6 +23,22 @@ def chart(at, key: str) -> dict:
         if element.proto.id.endswith(f"-{key}"):
             return json.loads(element.proto.spec)
     raise AssertionError(f"no chart {key}")
+
+
+def picture(at, key: str) -> np.ndarray:
+    """The lossless picture in the container with key `key` (the input, a layer's maps, the
+    filters, Grad-CAM: pictures, not charts), as the browser gets it."""
+    blocks = [at._tree[0]]
+    while blocks:
+        block = blocks.pop()
+        if getattr(block.proto, "id", "").endswith(f"-{key}"):
+            images = [child for child in block.children.values() if type(child).__name__ == "Image"]
+            assert len(images) == 1, f"{key}: {len(images)} images"
+            url = images[0].proto.imgs[0].url
+            assert url.endswith(".png"), url
+            return media_picture(url)
+        blocks.extend(child for child in block.children.values() if hasattr(child, "children"))
+    raise AssertionError(f"no picture {key}")
 
 
 @pytest.fixture(scope="module")
@@ -98,8 +115,20 @@ def test_page_shows_every_layer_of_the_cnn_in_each_language(lang):
                                  kind="Conv2D", shape="26×26×32")  # fmt: skip
     top = chart(at, "features_top")["data"][0]
     assert top["y"][-1] == str(data.load("mnist").y_test[0])  # the likeliest guess is on top
-    assert chart(at, "features_grad_cam")
-    assert chart(at, "features_enlarged") and chart(at, "features_filters")
+    assert picture(at, "features_grad_cam").shape == (28, 28, 3)  # over the 28×28 input
+    assert chart(at, "features_enlarged")
+    assert picture(at, "features_filters").ndim == 2  # 32 filters of one input channel
+    # each layer as the browser gets it: the maps tiled, long outputs as pictures, bars
+    digit = data.load("mnist").x_test[:1, :, :, None].astype("float32") / 255
+    cnn = models.load_pretrained("mnist_cnn")
+    for number, layer in enumerate(features.activations(cnn, digit), 1):
+        key = f"features_layer_{number}"
+        if layer.is_map:
+            np.testing.assert_array_equal(picture(at, key), features.tile(layer.values))
+        elif layer.values.size > features.MAX_BARS:  # Flatten's 1,600 and Dense's 512
+            np.testing.assert_array_equal(picture(at, key), features.units_picture(layer.values))
+        else:  # the 10 output units
+            assert chart(at, key)["data"][0]["type"] == "bar"
 
 
 @pytest.mark.parametrize(
@@ -126,8 +155,7 @@ def test_an_odd_file_is_read_and_every_layer_shown(colour_model, name, make, che
     at = upload_photo(with_colour_model(colour_model), name, make())
     assert not at.exception and not at.error
     assert len(layer_headings(at)) == 4
-    seen = chart(at, "features_input")  # the model's 32×32 colour input, one picture
-    assert seen["data"][0]["type"] == "image"
+    assert picture(at, "features_input").shape == (32, 32, 3)  # the model's colour input
 
 
 def test_an_uploaded_model_answers_with_its_own_classes(colour_model):
@@ -187,13 +215,15 @@ def test_the_one_click_switch_takes_a_photo_to_the_photo_model(photo_model_cache
     assert len(names) == 5 and set(names) <= set(applications.class_names())
 
 
-def test_the_mlp_has_no_grad_cam_and_shows_its_dense_layers_as_bars():
+def test_the_mlp_has_no_grad_cam_and_shows_its_long_layers_as_pictures_its_output_as_bars():
     at = open_page(PAGE, timeout=60)
     at.selectbox(key="features_model@en").set_value("pretrained:mlp").run()
     assert not at.exception and not at.error
     assert len(layer_headings(at)) == 3
     assert i18n.t("features.grad_cam_no_conv") in [i.value for i in at.info]
-    assert chart(at, "features_layer_2")["data"][0]["type"] == "bar"
+    assert picture(at, "features_layer_1").shape == (13, 64)  # 784 units, 64 a row
+    assert picture(at, "features_layer_2").shape == (8, 64)  # 512 units
+    assert chart(at, "features_layer_3")["data"][0]["type"] == "bar"  # the 10 digits
     assert i18n.t("features.no_maps") in [i.value for i in at.info]
 
 
@@ -213,9 +243,13 @@ def test_a_broken_model_file_shows_a_message(content, key):
 
 def test_moving_the_picture_and_enlarging_a_map_changes_what_is_shown():
     at = open_page(PAGE, timeout=60)
-    before = chart(at, "features_input")["data"][0]["z"]
+    before = picture(at, "features_input")
+    assert before.shape == (28, 28)
     at.slider(key="features_angle").set_value(90).run()
-    assert chart(at, "features_input")["data"][0]["z"] != before
+    digit = data.load("mnist").x_test[0].astype("float32") / 255
+    turned = features.model_input(digit, (28, 28, 1), angle=90).x[0]
+    np.testing.assert_array_equal(picture(at, "features_input"), plots.as_uint8(turned))
+    assert not np.array_equal(picture(at, "features_input"), before)
     at.selectbox(key="features_enlarge_layer").set_value("conv2d_3").run()
     at.number_input(key="features_enlarge_channel").set_value(63).run()
     assert not at.exception and not at.error
@@ -245,7 +279,7 @@ def test_a_photo_model_shows_the_cat_block_by_block_with_its_top_5_and_grad_cam(
     assert not at.toggle  # a photo model takes the photo as it is
     names = chart(at, "features_top")["data"][0]["y"]
     assert len(names) == 5 and set(names) <= set(applications.class_names())
-    assert chart(at, "features_grad_cam")
+    assert picture(at, "features_grad_cam").shape == (224, 224, 3)
     model = at.selectbox(key="features_block")
     layer_names = [layer.name for layer in applications.build("mobilenet_v2", weights=None).layers]
     expected = blocks.blocks(layer_names[1:])  # the page leaves the input layer out
@@ -364,9 +398,10 @@ def test_a_photo_model_takes_a_gray_a_one_pixel_a_strip_and_a_48_megapixel_photo
     at.selectbox(key="features_model@en").set_value("imagenet:mobilenet_v2").run()
     at = upload_photo(at, name, make())
     assert not at.exception and not at.error and not at.warning
-    seen = chart(at, "features_input")
-    assert seen["data"][0]["type"] == "image"  # the colour picture the model takes
-    assert seen["layout"]["title"]["text"] == i18n.t("features.as_model_sees", shape="224×224×3")
+    assert picture(at, "features_input").shape == (224, 224, 3)  # the colour picture it takes
+    assert f"**{i18n.t('features.as_model_sees', shape='224×224×3')}**" in [
+        m.value for m in at.markdown
+    ]
     assert len(chart(at, "features_top")["data"][0]["y"]) == 5
 
 
