@@ -56,7 +56,7 @@ if dataset is not None and chosen is not None:
         t("train.start"),
         type="primary",
         key="train_start",
-        icon="▶️",
+        icon=":material/play_arrow:",
         disabled=running or not allowed,
         on_click=ui.start_training,
         args=(chosen, dataset, config),

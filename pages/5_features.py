@@ -48,10 +48,9 @@ with input_column:
         )
 
 if chosen.reads == "digits" and prepare == "photo" and source != "digit":
-    note, switch = st.columns([3, 1])
-    note.info(t("features.digits_only"))
-    switch.button(t("features.use_photo_model"), key="features_use_photo_model",
-                  on_click=model_ui.switch_to, args=("features", "imagenet:mobilenet_v2"))  # fmt: skip
+    st.info(t("features.digits_only"))
+    st.button(t("features.use_photo_model"), key="features_use_photo_model", icon=":material/photo_camera:",
+              on_click=model_ui.switch_to, args=("features", "imagenet:mobilenet_v2"))  # fmt: skip
 
 
 # --- what the model makes of it: rerun alone when a slider moves -----------------------------------

@@ -105,4 +105,4 @@ def set_choice(key: str, value: object) -> None:
 
 def show_error(error: CnnvizError) -> None:
     """Show a student-caused error as a message in the page, never as a traceback."""
-    st.error(t(error.key, **error.values), icon="⚠️")
+    st.error(t(error.key, **error.values), icon=":material/warning:")

@@ -437,7 +437,7 @@ def _live_view() -> None:
             text += " · " + t("train.time_left", seconds=math.ceil(left))
         st.progress(min(done / max(total, 1), 1.0), text=text)
         st.plotly_chart(plots.training_curves(curves, curve_labels()), key="train_live_chart")
-    st.button(t("train.stop"), key="train_stop", on_click=job.stop, icon="⏹️")
+    st.button(t("train.stop"), key="train_stop", on_click=job.stop, icon=":material/stop:")
 
 
 def live_view() -> None:
