@@ -13,16 +13,23 @@ language_selector()
 
 # Each url_path equals its file's name without the number: Streamlit also scans pages/ on its own,
 # and a URL that differs from the file name shows a spurious "Page not found" when opened directly.
+# Icons come from Streamlit's own Material Symbols font (emoji need a font the OS may lack).
+LESSONS = [  # (file, url path and title key, icon)
+    ("1_convolution", "convolution", "grid_on"),
+    ("2_padding", "padding", "straighten"),
+    ("3_pooling", "pooling", "calculate"),
+    ("4_train", "train", "show_chart"),
+    ("5_features", "features", "layers"),
+    ("6_rotation", "rotation", "rotate_right"),
+]
 PAGES = [
-    st.Page("pages/0_home.py", title=t("nav.home"), icon=":material/home:", default=True),  # served at /
-    st.Page(
-        "pages/1_convolution.py", title=t("nav.convolution"), icon=":material/grid_on:", url_path="convolution"
+    st.Page("pages/0_home.py", title=t("nav.home"), icon=":material/home:", default=True),  # at /
+    *(
+        st.Page(
+            f"pages/{file}.py", title=t(f"nav.{name}"), icon=f":material/{icon}:", url_path=name
+        )
+        for file, name, icon in LESSONS
     ),
-    st.Page("pages/2_padding.py", title=t("nav.padding"), icon=":material/straighten:", url_path="padding"),
-    st.Page("pages/3_pooling.py", title=t("nav.pooling"), icon=":material/calculate:", url_path="pooling"),
-    st.Page("pages/4_train.py", title=t("nav.train"), icon=":material/show_chart:", url_path="train"),
-    st.Page("pages/5_features.py", title=t("nav.features"), icon=":material/layers:", url_path="features"),
-    st.Page("pages/6_rotation.py", title=t("nav.rotation"), icon=":material/rotate_right:", url_path="rotation"),
 ]
 # A student waiting for a page comes before the trainings' next batches (cnnviz.priority).
 with PRIORITY.page_run():
