@@ -343,6 +343,17 @@ def test_top_k_bars_draw_the_likeliest_guess_on_top():
     assert list(figure.data[0].text) == ["10.0%", "20.0%", "70.0%"]
 
 
+def test_the_guesses_and_bars_are_written_at_least_14_px_for_a_projector():
+    from cnnviz import plots
+
+    for figure in (plots.top_k_bars([("tabby", 0.6), ("tiger_cat", 0.3)]),
+                   plots.dense_bars(np.arange(10.0))):  # fmt: skip
+        layout = figure.layout
+        assert layout.font.size >= 14
+        assert layout.xaxis.tickfont.size >= 14 and layout.yaxis.tickfont.size >= 14
+    assert plots.top_k_bars([("tabby", 0.6)]).data[0].textfont.size >= 14
+
+
 def test_grad_cam_picture_is_the_weighted_blend_of_input_and_jet_colours():
     """overlay = (1 − alpha) · input + alpha · jet(heatmap)."""
     from cnnviz import plots

@@ -63,8 +63,11 @@ def _picture(image: np.ndarray, title: str, height: int) -> go.Figure:
 
 
 def _layout(layout: dict, title: str, height: int, margin: dict = MARGIN) -> dict:
-    """`layout` with the title, height, margins and font every figure here has."""
-    return {**layout, "font": FONT, "height": height, "margin": margin, "title": {"text": title}}
+    """`layout` with the title, height, margins and font every figure here has; tick labels
+    too (Streamlit's chart theme sets them to 12 px, too small on a projector)."""
+    axes = {axis: {"tickfont": FONT, **layout.get(axis, {})} for axis in ("xaxis", "yaxis")}
+    return {**layout, **axes, "font": FONT, "height": height, "margin": margin,
+            "title": {"text": title}}  # fmt: skip
 
 
 def picture_width(image: np.ndarray, width: int = 1000, low: int = 160, high: int = 560) -> int:
@@ -140,6 +143,7 @@ def top_k_bars(predictions: Sequence[tuple[str, float]], title: str = "") -> go.
         "orientation": "h",
         "text": [f"{p:.1%}" for p in probs],
         "textposition": "auto",
+        "textfont": FONT,
         "marker": {"color": "#1f77b4"},
         "hovertemplate": "%{y}: %{x:.2%}<extra></extra>",
     }
