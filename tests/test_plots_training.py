@@ -60,3 +60,18 @@ def test_before_the_first_batch_the_chart_has_its_traces_and_keeps_its_zoom_whil
     assert all(len(t.y) == 0 for t in empty.data)
     assert [t.name for t in empty.data] == [t.name for t in later.data]
     assert empty.layout.uirevision == later.layout.uirevision == "training"
+
+
+def test_the_training_charts_write_at_least_14_px_for_a_projector():
+    import numpy as np
+
+    from cnnviz.plots import confusion_matrix_figure, image_grid_figure
+
+    curves = training_curves(curves_after(5, [(0.9, 0.7, 0.8, 0.6)]), LABELS)
+    assert curves.layout.font.size >= 14 and curves.layout.legend.font.size >= 14
+    assert all(curves.layout[axis].tickfont.size >= 14 for axis in ("xaxis", "yaxis2"))
+    confusion = confusion_matrix_figure(np.eye(3, dtype=int) * 7, ["a", "b", "c"], "true", "guess")
+    assert confusion.data[0].textfont.size >= 14
+    assert confusion.layout.xaxis.tickfont.size >= 14 and confusion.layout.yaxis.tickfont.size >= 14
+    mistakes = image_grid_figure(np.zeros((3, 28, 28, 1), np.uint8), ["7 → 2", "4 → 9", "1 → 7"])
+    assert [title.font.size for title in mistakes.layout.annotations] == [14, 14, 14]

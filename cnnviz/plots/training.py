@@ -42,6 +42,11 @@ class CurveLabels:
     validation: str = "validation (epoch)"
 
 
+# at least 14 px on a projector: Streamlit's chart theme writes ticks and subplot titles at 12 px
+PROJECTOR = {"size": 14}
+TICKS = {"tickfont": PROJECTOR}
+
+
 def training_curves(curves: Curves | None, labels: CurveLabels = CurveLabels()) -> go.Figure:
     """Loss (left) and accuracy (right) against epochs: every batch's running mean as a thin
     line, each finished epoch's training and validation values as points.
@@ -96,13 +101,20 @@ def training_curves(curves: Curves | None, labels: CurveLabels = CurveLabels()) 
     epochs = curves.total_steps / curves.steps_per_epoch if curves else 1
     x_range = {"title": {"text": labels.epoch}, "range": [0, max(epochs, 1) * 1.02]}
     layout = {
-        "xaxis": {"anchor": "y", "domain": [0.0, 0.45], **x_range, "rangemode": "tozero"},
-        "yaxis": {"anchor": "x", "domain": [0.0, 1.0], "rangemode": "tozero"},
-        "xaxis2": {"anchor": "y2", "domain": [0.55, 1.0], **x_range, "rangemode": "tozero"},
-        "yaxis2": {"anchor": "x2", "domain": [0.0, 1.0], "range": [0, 1.02]},
+        "xaxis": {"anchor": "y", "domain": [0.0, 0.45], **x_range, "rangemode": "tozero", **TICKS},
+        "yaxis": {"anchor": "x", "domain": [0.0, 1.0], "rangemode": "tozero", **TICKS},
+        "xaxis2": {
+            "anchor": "y2",
+            "domain": [0.55, 1.0],
+            **x_range,
+            "rangemode": "tozero",
+            **TICKS,
+        },
+        "yaxis2": {"anchor": "x2", "domain": [0.0, 1.0], "range": [0, 1.02], **TICKS},
         "annotations": [_subplot_title(labels.loss, 0.225), _subplot_title(labels.accuracy, 0.775)],
         "margin": {"l": 40, "r": 20, "t": 40, "b": 40},
-        "legend": {"orientation": "h", "y": -0.2},
+        "legend": {"orientation": "h", "y": -0.2, "font": PROJECTOR},
+        "font": PROJECTOR,
         "height": 380,
         "uirevision": "training",
     }
@@ -142,15 +154,17 @@ def confusion_matrix_figure(
             y=names,
             text=confusion.tolist() if text else None,
             texttemplate="%{text}" if text else None,
+            textfont={"size": 15},
             colorscale="Blues",
             showscale=False,
             hovertemplate=f"{true_label}: %{{y}}<br>{predicted_label}: %{{x}}<br>%{{z}}<extra></extra>",
         )
     )
     side = min(700, 120 + 40 * len(names))
-    fig.update_layout(height=side, margin={"l": 60, "r": 20, "t": 20, "b": 60})
-    fig.update_xaxes(title_text=predicted_label, type="category", side="bottom")
-    fig.update_yaxes(title_text=true_label, type="category", autorange="reversed")
+    fig.update_layout(height=side, margin={"l": 60, "r": 20, "t": 20, "b": 60}, font=PROJECTOR)
+    fig.update_xaxes(title_text=predicted_label, type="category", side="bottom", tickfont=PROJECTOR)
+    fig.update_yaxes(title_text=true_label, type="category", autorange="reversed",
+                     tickfont=PROJECTOR)  # fmt: skip
     return fig
 
 
@@ -173,6 +187,6 @@ def image_grid_figure(images: np.ndarray, titles: Sequence[str], columns: int = 
         )
     fig.update_xaxes(visible=False)
     fig.update_yaxes(visible=False)
-    fig.update_annotations(font_size=12)
+    fig.update_annotations(font_size=PROJECTOR["size"])
     fig.update_layout(height=40 + rows * 125, margin={"l": 5, "r": 5, "t": 30, "b": 5})
     return fig
