@@ -21,7 +21,7 @@ import cv2
 import keras
 import numpy as np
 
-from cnnviz import images
+from cnnviz import images, models
 from cnnviz.errors import ModelError
 
 __all__ = [
@@ -371,16 +371,13 @@ def probabilities(model: keras.Model, x: np.ndarray, batch_size: int = 1000) -> 
         np.asarray(model(x[start : start + batch_size], training=False), np.float64)
         for start in range(0, len(x), batch_size)
     ]
-    return _as_probabilities(np.concatenate(rows))
+    return _as_probabilities(model, np.concatenate(rows))
 
 
-def _as_probabilities(scores: np.ndarray) -> np.ndarray:
-    """Rows of scores (N, classes) as probabilities: softmax unless they already are."""
+def _as_probabilities(model: keras.Model, scores: np.ndarray) -> np.ndarray:
+    """The model's outputs (N, classes) as probabilities: softmax unless the model ends in it."""
     scores = np.asarray(scores, np.float64).reshape(len(scores), -1)
-    if scores.min() >= 0 and np.allclose(scores.sum(axis=1), 1.0, atol=1e-3):
-        return scores
-    shifted = np.exp(scores - scores.max(axis=1, keepdims=True))
-    return shifted / shifted.sum(axis=1, keepdims=True)
+    return scores if models.ends_in_softmax(model) else models.softmax(scores)
 
 
 def top_k(
@@ -410,7 +407,9 @@ def activations_and_top(
         last = graph.layers[-1]
         history = getattr(model.outputs[0], "_keras_history", None)  # (layer, node, tensor)
         if getattr(history, "operation", None) is last and layers[-1].name == last.name:
-            return layers, top_k(_as_probabilities(layers[-1].values[None])[0], k, class_names)
+            return layers, top_k(
+                _as_probabilities(model, layers[-1].values[None])[0], k, class_names
+            )
     return layers, predict_top(model, x, k, class_names)
 
 
@@ -430,8 +429,7 @@ class _GradModel:
         last = graph.layers[-1]
         self.dense = None
         head = graph.output_of[last.name]
-        activation = getattr(last, "activation", None)
-        if isinstance(last, keras.layers.Dense) and activation is keras.activations.softmax:
+        if isinstance(last, keras.layers.Dense) and models.ends_in_softmax(model):
             # gradients of softmax saturate when the model is sure; use the scores before it
             self.dense = last
             head = graph.input_of[last.name]

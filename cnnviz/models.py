@@ -24,6 +24,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 import keras
+import numpy as np
 
 from cnnviz.architectures import LAYER_TYPES, Architecture
 from cnnviz.errors import ModelError, error_reason
@@ -194,6 +195,26 @@ def too_large_for_cpu(
 
 
 # --- pretrained models shipped in assets/models ---------------------------------------------------
+
+
+def ends_in_softmax(model: keras.Model) -> bool:
+    """True when the model's last layer turns scores into probabilities: a layer with
+    `activation="softmax"` (Dense, Activation) or a Softmax layer. Such a model is trained with
+    `from_logits=False`, its outputs are probabilities, and Grad-CAM reads the scores before it."""
+    last = model.layers[-1] if model.layers else None
+    if last is None:
+        return False
+    if isinstance(last, keras.layers.Softmax):
+        return True
+    activation = last.get_config().get("activation")
+    return activation == "softmax" or getattr(last, "activation", None) is keras.activations.softmax
+
+
+def softmax(scores: np.ndarray) -> np.ndarray:
+    """Rows of scores (N, classes) -> probabilities: exp(s − max) / Σ exp(s − max)."""
+    scores = np.asarray(scores, np.float64)
+    shifted = np.exp(scores - scores.max(axis=-1, keepdims=True))
+    return shifted / shifted.sum(axis=-1, keepdims=True)
 
 
 def _pretrained_path(name: str, suffix: str) -> Path:

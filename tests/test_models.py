@@ -585,3 +585,23 @@ def test_unknown_pretrained_model_is_refused():
     with pytest.raises(ModelError) as error:
         models.load_pretrained("resnet50")
     assert error.value.key == "models.unknown_pretrained"
+
+
+def test_ends_in_softmax_knows_a_softmax_dense_an_activation_and_a_softmax_layer():
+    def ending(*last) -> keras.Model:
+        return keras.Sequential([keras.Input((4,)), *last])
+
+    assert models.ends_in_softmax(ending(keras.layers.Dense(3, activation="softmax")))
+    assert models.ends_in_softmax(ending(keras.layers.Dense(3), keras.layers.Activation("softmax")))
+    assert models.ends_in_softmax(ending(keras.layers.Dense(3), keras.layers.Softmax()))
+    assert not models.ends_in_softmax(ending(keras.layers.Dense(3)))
+    assert not models.ends_in_softmax(ending(keras.layers.Dense(3, activation="sigmoid")))
+
+
+def test_softmax_is_exp_over_the_sum_and_safe_for_large_scores():
+    import numpy as np
+
+    probs = models.softmax(np.array([[1.0, 2.0, 3.0], [1000.0, 1000.0, 0.0]]))
+    expected = np.exp([1.0, 2.0, 3.0]) / np.exp([1.0, 2.0, 3.0]).sum()
+    np.testing.assert_allclose(probs[0], expected)
+    np.testing.assert_allclose(probs[1], [0.5, 0.5, 0.0], atol=1e-12)
