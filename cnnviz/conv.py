@@ -15,6 +15,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from cnnviz import formatting
 from cnnviz.errors import ShapeError
 
 __all__ = [
@@ -57,10 +58,7 @@ def _signed(value: float) -> str:
     return f"({_number(value)})" if value < 0 else _number(value)
 
 
-def _number(value: float) -> str:
-    value = float(value)
-    text = str(int(value)) if value.is_integer() else f"{value:.3g}"
-    return text.replace("-", "−")
+_number = formatting.number
 
 
 def same_padding(size: int, kernel: int, stride: int, dilation: int = 1) -> tuple[int, int]:
@@ -77,7 +75,7 @@ def _as_3d(x: np.ndarray) -> np.ndarray:
     if x.ndim == 2:
         x = x[:, :, None]
     if x.ndim != 3 or x.shape[0] == 0 or x.shape[1] == 0:
-        raise ShapeError("shape.input_bad", shape="×".join(map(str, x.shape)))
+        raise ShapeError("shape.input_bad", shape=formatting.shape_text(x.shape))
     return x
 
 

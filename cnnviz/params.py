@@ -12,6 +12,7 @@ import numbers
 import re
 from dataclasses import dataclass
 
+from cnnviz import formatting
 from cnnviz.architectures import LAYER_TYPES, Architecture
 from cnnviz.errors import ShapeError
 from cnnviz.shapes import conv_output_size, pool_output_size
@@ -201,7 +202,7 @@ def summarize(
         raise ShapeError("shape.input_missing")
     shape = tuple(int(n) for n in input_shape)
     if not shape or min(shape) < 1:
-        raise ShapeError("shape.input_bad", shape="×".join(map(str, shape)))
+        raise ShapeError("shape.input_bad", shape=formatting.shape_text(shape))
     last_dense = max(
         (i for i, layer in enumerate(layers) if layer.get("type") == "Dense"), default=None
     )

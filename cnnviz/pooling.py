@@ -14,6 +14,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from cnnviz import formatting
 from cnnviz.conv import same_padding
 from cnnviz.errors import ShapeError
 
@@ -62,7 +63,7 @@ def _prepare(x, size, stride, mode, padding):
     if squeeze:
         x = x[:, :, None]
     if x.ndim != 3 or 0 in x.shape:
-        raise ShapeError("shape.input_bad", shape="×".join(map(str, x.shape)))
+        raise ShapeError("shape.input_bad", shape=formatting.shape_text(x.shape))
     if padding == "same":
         top, bottom = same_padding(x.shape[0], size, stride)
         left, right = same_padding(x.shape[1], size, stride)
@@ -74,7 +75,9 @@ def _prepare(x, size, stride, mode, padding):
     x = np.pad(x, [(top, bottom), (left, right), (0, 0)], constant_values=np.nan)
     if size > x.shape[0] or size > x.shape[1]:
         raise ShapeError(
-            "shape.kernel_too_large", kernel=f"{size}×{size}", input="×".join(map(str, x.shape[:2]))
+            "shape.kernel_too_large",
+            kernel=f"{size}×{size}",
+            input=formatting.shape_text(x.shape[:2]),
         )
     out_h = (x.shape[0] - size) // stride + 1
     out_w = (x.shape[1] - size) // stride + 1
@@ -129,5 +132,5 @@ def global_average_pool(x: np.ndarray) -> np.ndarray:
     """Mean of each channel over all positions: (H, W, C) -> (C,), (H, W) -> ()."""
     x = np.asarray(x, dtype=np.float64)
     if x.ndim not in (2, 3) or 0 in x.shape:
-        raise ShapeError("shape.input_bad", shape="×".join(map(str, x.shape)))
+        raise ShapeError("shape.input_bad", shape=formatting.shape_text(x.shape))
     return x.mean(axis=(0, 1))

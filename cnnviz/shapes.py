@@ -13,6 +13,7 @@ import math
 import numbers
 from dataclasses import dataclass
 
+from cnnviz import formatting
 from cnnviz.conv import Padding, same_padding
 from cnnviz.errors import ShapeError
 
@@ -61,10 +62,6 @@ def _check(n: int, kernel: int, stride: int, dilation: int) -> None:
         raise ShapeError("shape.dilation_too_small", dilation=dilation)
 
 
-def _fmt(value: float) -> str:
-    return str(int(value)) if float(value).is_integer() else f"{value:.2f}"
-
-
 def explain_conv_output(
     n: int, kernel: int, stride: int = 1, padding: Padding = "valid", dilation: int = 1
 ) -> SizeExplanation:
@@ -103,7 +100,7 @@ def explain_conv_output(
     return SizeExplanation(
         size=size,
         formula="O = ⌊(I − K + 2P) / S⌋ + 1",
-        numbers=f"⌊({n} − {k} + 2·{pad}) / {stride}⌋ + 1 = ⌊{_fmt(span / stride)}⌋ + 1 = {size}",
+        numbers=f"⌊({n} − {k} + 2·{pad}) / {stride}⌋ + 1 = ⌊{formatting.number(span / stride)}⌋ + 1 = {size}",
         exact=span / stride + 1,
         fits_evenly=span % stride == 0,
         dropped=span % stride,
