@@ -1,4 +1,8 @@
-"""Lesson 1 — convolution: a kernel slides over the input one cell at a time."""
+"""Lesson 1 — convolution: a kernel slides over the input one cell at a time.
+
+No st.stop() here: a stopped run keeps the state of the widgets it did not draw, and the browser
+then draws them at their defaults while the page goes on using the old values.
+"""
 
 import numpy as np
 import streamlit as st
@@ -6,30 +10,12 @@ import streamlit as st
 from cnnviz import conv, images, plots
 from cnnviz.errors import CnnvizError
 from cnnviz.examples import EXAMPLES
+from cnnviz.formatting import shape_text
 from cnnviz.ui import choice, inputs, set_choice, show_error, start_page, t
 
 start_page()
 
 CROP = 10  # the photo's step-through runs on a CROP×CROP grayscale patch
-
-st.title(t("conv.title"))
-st.markdown(t("conv.intro"))
-
-controls, result = st.columns([1, 3], gap="large")
-with controls:
-    picture = inputs.picture_picker("conv")
-    if picture is None:
-        st.info(t("conv.choose_input"))
-        st.stop()
-    try:
-        kernel = inputs.kernel_picker("conv", picture.example)
-    except CnnvizError as error:
-        show_error(error)
-        st.stop()
-    if picture.example and st.session_state.get("conv_example_shown") != picture.example:
-        st.session_state["conv_example_shown"] = picture.example  # use the notes' padding
-        set_choice("conv_padding", EXAMPLES[picture.example].padding)
-    stride, padding, dilation = inputs.conv_settings("conv")
 
 
 @st.cache_data(max_entries=32, show_spinner=False)
@@ -41,59 +27,52 @@ def filtered(
     return conv.scale_for_display(values, how), float(values.min()), float(values.max())
 
 
-grid = picture.values
-with result:
-    if picture.is_photo:
-        colour = choice(
-            t("conv.channels"),
-            [True, False],
-            format_func=lambda c: t("conv.per_channel") if c else t("conv.grayscale"),
-            key="conv_colour",
-            horizontal=True,
-        )
-        how = choice(
-            t("conv.scaling"),
-            ["clip", "rescale", "abs"],
-            format_func=lambda h: t(f"conv.scaling_{h}"),
-            key="conv_scaling",
-            horizontal=True,
-        )
-        original, output = st.columns(2)
-        original.image(
-            picture.values if colour else images.to_gray(picture.values),
-            caption=t("conv.original"),
-            width="stretch",
-        )
-        try:
-            shown, low, high = filtered(
-                picture.values, kernel, stride, padding, dilation, colour, how
-            )
-        except CnnvizError as error:  # e.g. a 1×1 picture and a 3×3 kernel: the photo stays shown
-            with output:
-                show_error(error)
-            st.stop()
-        output.image(
-            shown,
-            caption=t("conv.filtered", shape="×".join(map(str, shown.shape[:2]))),
-            width="stretch",
-        )
-        st.caption(t(f"conv.scaled_{how}", low=f"{low:.1f}", high=f"{high:.1f}"))
-        st.subheader(t("conv.crop_title"))
-        grid = inputs.crop_picker("conv", picture.values, CROP)
-    elif picture.example:
-        st.caption(t(f"conv.about_{picture.example}"))
+def photo_patch(photo: np.ndarray, kernel: np.ndarray, stride, padding, dilation):
+    """The photo beside its filtered self; returns the patch to step through, None on an error."""
+    colour = choice(
+        t("conv.channels"),
+        [True, False],
+        format_func=lambda c: t("conv.per_channel") if c else t("conv.grayscale"),
+        key="conv_colour",
+        horizontal=True,
+    )
+    how = choice(
+        t("conv.scaling"),
+        ["clip", "rescale", "abs"],
+        format_func=lambda h: t(f"conv.scaling_{h}"),
+        key="conv_scaling",
+        horizontal=True,
+    )
+    original, output = st.columns(2)
+    original.image(
+        photo if colour else images.to_gray(photo), caption=t("conv.original"), width="stretch"
+    )
+    try:
+        shown, low, high = filtered(photo, kernel, stride, padding, dilation, colour, how)
+    except CnnvizError as error:  # e.g. a 1×1 picture and a 3×3 kernel: the photo stays shown
+        with output:
+            show_error(error)
+        return None
+    output.image(
+        shown, caption=t("conv.filtered", shape=shape_text(shown.shape[:2])), width="stretch"
+    )
+    st.caption(t(f"conv.scaled_{how}", low=f"{low:.1f}", high=f"{high:.1f}"))
+    st.subheader(t("conv.crop_title"))
+    return inputs.crop_picker("conv", photo, CROP)
 
+
+def step_through(grid: np.ndarray, kernel: np.ndarray, stride, padding, dilation) -> None:
+    """The window sliding over `grid`, one output cell per step."""
     try:
         steps = conv.conv2d_steps(grid, kernel, stride, padding, dilation)
         output_grid = conv.conv2d(grid, kernel, stride, padding, dilation)
         padded, pads = conv.pad(grid, padding, kernel.shape[:2], stride, dilation)
     except CnnvizError as error:
         show_error(error)
-        st.stop()
-
+        return
     st.markdown(
-        t("conv.sizes", input="×".join(map(str, grid.shape)), padded="×".join(map(str, padded.shape)),
-          output="×".join(map(str, output_grid.shape)), count=len(steps))
+        t("conv.sizes", input=shape_text(grid.shape), padded=shape_text(padded.shape),
+          output=shape_text(output_grid.shape), count=len(steps))
     )  # fmt: skip
     interval = inputs.play_interval("conv")
 
@@ -111,4 +90,36 @@ with result:
         st.code(step.expression, language=None, wrap_lines=True)
 
     stepper()
+
+
+st.title(t("conv.title"))
+st.markdown(t("conv.intro"))
+
+controls, result = st.columns([1, 3], gap="large")
+with controls:  # every control is drawn on every run, whatever the input (see the docstring)
+    picture = inputs.picture_picker("conv")
+    example = picture.example if picture is not None else None
+    kernel, kernel_error = None, None
+    try:
+        kernel = inputs.kernel_picker("conv", example)
+    except CnnvizError as error:
+        kernel_error = error
+    if example and st.session_state.get("conv_example_shown") != example:
+        st.session_state["conv_example_shown"] = example  # use the notes' padding
+        set_choice("conv_padding", EXAMPLES[example].padding)
+    stride, padding, dilation = inputs.conv_settings("conv")
+
+with result:
+    if kernel_error is not None:
+        show_error(kernel_error)
+    elif picture is None:
+        st.info(t("conv.choose_input"))
+    else:
+        grid = picture.values
+        if picture.is_photo:
+            grid = photo_patch(picture.values, kernel, stride, padding, dilation)
+        elif example:
+            st.caption(t(f"conv.about_{example}"))
+        if grid is not None:
+            step_through(grid, kernel, stride, padding, dilation)
 st.info(t("conv.cross_correlation"))

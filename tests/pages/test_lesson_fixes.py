@@ -1,0 +1,115 @@
+"""Lessons 1–3 through AppTest: the controls show what the page computes with, in both languages.
+
+A browser keeps its own value for a widget that stays on the page. A widget the page drops and
+draws again later starts afresh there: it shows the value the server set for it, else its
+default, whatever value the server still holds (`shown`).
+"""
+
+from __future__ import annotations
+
+import base64
+import json
+
+import numpy as np
+
+from cnnviz import conv
+from cnnviz.examples import EXAMPLES
+from cnnviz.kernels import KERNELS
+from tests import corpus
+from tests.pages.conftest import open_page
+
+CONV = "pages/1_convolution.py"
+KINDS = ("selectbox", "radio", "number_input")
+
+
+def widget_keys(at) -> set[str]:
+    return {w.key for kind in KINDS for w in at.get(kind)}
+
+
+def shown(widget, was_drawn: bool):
+    """What the browser shows: an option's label for a selectbox or radio, else the number."""
+    if was_drawn:  # the browser sent this value itself
+        return widget.format_func(widget.value) if hasattr(widget, "options") else widget.value
+    proto = widget.proto
+    if widget.type == "selectbox":
+        return proto.raw_value if proto.set_value else proto.options[proto.default]
+    if widget.type == "radio":
+        return proto.options[proto.value if proto.set_value else proto.default]
+    return proto.value if proto.set_value else proto.default
+
+
+def figure_grids(at, key: str) -> list[np.ndarray]:
+    """The grids of the chart `key`, decoded from Plotly's binary arrays."""
+    chart = next(c for c in at.get("plotly_chart") if c.proto.id.endswith(key))
+    grids = []
+    for trace in json.loads(chart.proto.spec)["data"]:
+        z = trace["z"]
+        data = np.frombuffer(base64.b64decode(z["bdata"]), dtype=z["dtype"])
+        grids.append(data.reshape([int(n) for n in z["shape"].split(",")]))
+    return grids
+
+
+def kernel_named(label: str, example: str | None) -> np.ndarray:
+    from cnnviz import i18n
+
+    if label == i18n.t("widgets.kernel_example", "en"):
+        return np.asarray(EXAMPLES[example].kernel, dtype=float)
+    return next(
+        np.asarray(k, dtype=float)
+        for name, k in KERNELS.items()
+        if i18n.t(f"kernels.{name}", "en") == label
+    )
+
+
+def run_and_check(at, change, example: str = "five_by_five") -> tuple[str, float]:
+    """Apply `change`, rerun, and check the figure uses the kernel and stride shown."""
+    before = widget_keys(at)
+    change(at).run()
+    assert not at.exception
+    kernel_box = at.selectbox(key="conv_kernel@en")
+    stride_box = at.number_input(key="conv_stride")
+    kernel_label = shown(kernel_box, kernel_box.key in before)
+    stride = shown(stride_box, stride_box.key in before)
+    assert kernel_label == kernel_box.format_func(kernel_box.value)
+    assert stride == stride_box.value
+    if any(c.proto.id.endswith("conv_figure") for c in at.get("plotly_chart")):
+        _, kernel_drawn, output_drawn = figure_grids(at, "conv_figure")
+        kernel = kernel_named(kernel_label, example)
+        np.testing.assert_array_equal(kernel_drawn, kernel)
+        grid_side = int(at.markdown[1].value.split("**")[1].split("×")[0])
+        expected = (grid_side - kernel.shape[0]) // int(stride) + 1
+        assert output_drawn.shape == (expected, expected)
+    return kernel_label, stride
+
+
+def test_kernel_and_stride_stay_as_shown_through_an_upload_and_back():
+    at = open_page(CONV)
+    run_and_check(at, lambda a: a.selectbox(key="conv_kernel@en").set_value("sobel_x"))
+    assert run_and_check(at, lambda a: a.number_input(key="conv_stride").set_value(2)) == (
+        "Sobel x",
+        2,
+    )
+    assert run_and_check(at, lambda a: a.radio(key="conv_source@en").set_value("upload")) == (
+        "Sobel x",
+        2,
+    )
+    back = run_and_check(at, lambda a: a.radio(key="conv_source@en").set_value("example"))
+    assert back == ("Sobel x", 2)
+    assert "output **2×2**" in at.markdown[1].value
+    first = conv.conv2d_steps(EXAMPLES["five_by_five"].grid, KERNELS["sobel_x"], 2)[0]
+    assert at.code[0].value == first.expression
+
+
+def test_kernel_and_stride_stay_as_shown_after_a_photo_is_uploaded_and_back():
+    at = open_page(CONV)
+    at.selectbox(key="conv_kernel@en").set_value("sobel_x").run()
+    at.number_input(key="conv_stride").set_value(2).run()
+    run_and_check(at, lambda a: a.radio(key="conv_source@en").set_value("upload"))
+    photo = ("photo.jpg", corpus.jpeg(200, 150), "image/jpeg")
+    assert run_and_check(at, lambda a: a.get("file_uploader")[0].set_value(photo)) == (
+        "Sobel x",
+        2,
+    )
+    assert "output **4×4**" in at.markdown[1].value  # the 10×10 patch, stride 2
+    back = run_and_check(at, lambda a: a.radio(key="conv_source@en").set_value("example"))
+    assert back == ("Sobel x", 2)
