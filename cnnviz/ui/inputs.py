@@ -221,21 +221,28 @@ def advance_if_playing(key: str, count: int) -> None:
 
 
 def layer_table_editor(key: str, start: tuple[dict, ...] | list[dict]) -> list[dict]:
-    """An editable table of layers (add, delete, change rows) -> layer specs (not yet checked)."""
+    """An editable table of layers (add, delete, change rows) -> layer specs (not yet checked).
+
+    The columns keep Keras's argument names as data keys; their headers are in the student's
+    language (widgets.layer_<column>).
+    """
     table = pd.DataFrame(table_rows(start), columns=list(TABLE_COLUMNS))
+    label = {column: t(f"widgets.layer_{column}") for column in TABLE_COLUMNS}
     config = {
         "type": st.column_config.SelectboxColumn(
-            t("widgets.layer_type"), options=list(LAYER_TYPES), required=True
+            label["type"], options=list(LAYER_TYPES), required=True
         ),
-        "padding": st.column_config.SelectboxColumn("padding", options=["valid", "same"]),
+        "padding": st.column_config.SelectboxColumn(label["padding"], options=["valid", "same"]),
         "activation": st.column_config.SelectboxColumn(
-            "activation", options=["relu", "softmax", "sigmoid", "tanh", "linear"]
+            label["activation"], options=["relu", "softmax", "sigmoid", "tanh", "linear"]
         ),
         **{
-            name: st.column_config.NumberColumn(name, min_value=0, step=1)
+            name: st.column_config.NumberColumn(label[name], min_value=0, step=1)
             for name in ("filters", "units", "kernel_size", "strides", "pool_size")
         },
-        "rate": st.column_config.NumberColumn("rate", min_value=0.0, max_value=0.99, step=0.05),
+        "rate": st.column_config.NumberColumn(
+            label["rate"], min_value=0.0, max_value=0.99, step=0.05
+        ),
     }
     edited = st.data_editor(
         table,

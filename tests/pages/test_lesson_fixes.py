@@ -113,3 +113,33 @@ def test_kernel_and_stride_stay_as_shown_after_a_photo_is_uploaded_and_back():
     assert "output **4×4**" in at.markdown[1].value  # the 10×10 patch, stride 2
     back = run_and_check(at, lambda a: a.radio(key="conv_source@en").set_value("example"))
     assert back == ("Sobel x", 2)
+
+
+def hangul(text: str) -> bool:
+    return any("\uac00" <= ch <= "\ud7a3" for ch in text)
+
+
+def test_keras_padding_modes_table_keeps_its_formula_column_in_korean():
+    at = open_page("pages/2_padding.py", lang="ko")
+    table = next(d.value for d in at.dataframe if "⌈I / S⌉" in d.value.to_string())
+    headers = list(table.columns)
+    assert len(headers) == len(set(headers)) == 3
+    assert "출력 크기 공식" in headers
+    assert list(table["출력 크기 공식"]) == ["⌈(I − K + 1) / S⌉", "⌈I / S⌉"]
+    assert list(table["출력 크기"]) == [5, 7]
+
+
+def test_layer_table_columns_are_translated_in_korean_and_keep_their_keys():
+    from cnnviz.architectures import TABLE_COLUMNS
+
+    at = open_page("pages/3_pooling.py", lang="ko")
+    at.selectbox(key="params_model@ko").set_value("custom").run()
+    editor = next(d for d in at.dataframe if d.proto.id.endswith("params_layers"))
+    config = json.loads(editor.proto.columns)
+    assert list(editor.value.columns) == list(TABLE_COLUMNS)  # the data keys stay Keras's names
+    labels = {column: config[column]["label"] for column in TABLE_COLUMNS}
+    assert all(hangul(label) for label in labels.values()), labels
+    assert labels["kernel_size"] == "커널 크기 (kernel_size)"
+    shown_tables = [d.value for d in at.dataframe if d is not editor]
+    for table in shown_tables:
+        assert all(hangul(str(header)) for header in table.columns), list(table.columns)
