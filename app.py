@@ -2,12 +2,12 @@
 
 import streamlit as st
 
-from cnnviz.priority import PRIORITY
-from cnnviz.ui import keep_keras_state, language_selector, t
+from cnnviz import patches
+from cnnviz.ui import language_selector, t
 from cnnviz.workers import share_the_gpu
 
+patches.apply_all()  # what cnnviz changes inside Streamlit and Plotly, before any page runs
 st.set_page_config(page_title="cnnviz", page_icon="🧠", layout="wide")
-keep_keras_state()
 share_the_gpu()  # with the training processes (before any page loads Keras)
 language_selector()
 
@@ -31,6 +31,4 @@ PAGES = [
         for file, name, icon in LESSONS
     ),
 ]
-# A student waiting for a page comes before the trainings' next batches (cnnviz.priority).
-with PRIORITY.page_run():
-    st.navigation(PAGES).run()
+st.navigation(PAGES).run()

@@ -2,35 +2,39 @@
 
 A training in the server's own process shares Python's GIL and the cores with every student's
 page: on two cores, forty students waiting for their feature maps wait behind two trainings. A
-worker is a separate Python process (`python -m cnnviz.workers`) at a lower OS priority
-($CNNVIZ_TRAINING_NICE, 19 by default): the operating system gives the cores to the server first,
-and the two never share a GIL. When no page is running, a worker has the cores to itself.
+worker is a separate Python process at the lowest OS priority ($CNNVIZ_TRAINING_NICE, 19 by
+default: nice 19 and SCHED_IDLE on Linux, nice 19 on macOS, the idle priority class on Windows):
+the operating system gives the cores to the server first, and the two never share a GIL. When no
+page is running, a worker has the cores to itself.
 
-Each worker trains one job and exits, so all the memory a training took goes back to the system.
-`WorkerPool` keeps a spare worker started (Keras already imported and the backend started on its
-device, ~4 s on two cores), so a training starts without waiting for that; it starts the next
-spare when a training ends. Under JAX, workers share a cache of compiled programs on disk.
+Workers are started with `multiprocessing`'s "spawn" context, the one start method of every
+operating system (Windows and macOS have no fork for a threaded server), and talk over its
+`Pipe`. Each worker trains one job and exits, so all the memory a training took goes back to
+the system. `WorkerPool` keeps a spare worker started (Keras already imported and the backend
+started on its device, ~4 s on two cores), so a training starts without waiting for that; it
+starts the next spare when a training ends. Under JAX, workers share a cache of compiled
+programs on disk.
 
     pool = WorkerPool()
     result = pool.train(build_model, dataset, config, on_progress, should_stop)
 
 `build_model` must pickle (a module-level function or a `functools.partial` of one): the worker
 builds and trains the model, the server builds the same model again and copies the trained
-weights in. Messages, over a socket pair (each a pickled tuple):
+weights in. Messages (each a pickled tuple):
 
     worker -> server: ("ready",)  [("progress", [Progress, ...])]*  ("done", result, weights)
-                      or ("error", key, values, kind)  or ("failed", reason)
+                      or ("error", key, values, kind)
     server -> worker: ("train", build_model, dataset, config)  then maybe ("stop",)
 
-Only the standard library at the top: a worker lowers its priority before it imports Keras.
+Only the standard library and psutil at the top: a worker lowers its priority before it
+imports Keras.
 """
 
 from __future__ import annotations
 
+import logging
+import multiprocessing
 import os
-import socket
-import subprocess
-import sys
 import tempfile
 import threading
 import time
@@ -39,19 +43,15 @@ from contextlib import suppress
 from dataclasses import replace
 from multiprocessing.connection import Connection
 from pathlib import Path
-from typing import TYPE_CHECKING
 
-if TYPE_CHECKING:
-    from cnnviz.data import Dataset
-    from cnnviz.training import Progress, TrainConfig, TrainResult
+import psutil
 
-    BuildModel = Callable[[], object]  # a picklable function that returns a Keras model
-    OnProgress = Callable[[Progress], None]
+log = logging.getLogger(__name__)
 
-ROOT = Path(__file__).resolve().parents[1]  # the folder that holds the cnnviz package
 START_TIMEOUT = 180.0  # seconds a worker may take to import Keras (a busy two-core machine)
 STOP_GRACE = 60.0  # seconds a worker has to finish its batch and score after Stop
 PROGRESS_EVERY = 0.25  # a worker sends its batch reports at most this often (seconds)
+SPAWN = multiprocessing.get_context("spawn")
 
 
 # A GPU is shared by the server (feature maps) and the training processes: without these, JAX
@@ -85,9 +85,36 @@ def nice_from_env(default: int = 19) -> int:
         return default
 
 
-def workers_from_env() -> bool:
-    """Train in worker processes unless $CNNVIZ_TRAINING_WORKERS is 0 (then in server threads)."""
-    return os.environ.get("CNNVIZ_TRAINING_WORKERS", "1").strip() != "0"
+def lower_priority(nice: int) -> list[str]:
+    """Lower this process's priority by `nice` (0-19); what was done: "nice", "idle".
+
+    Through psutil: on Windows the idle priority class for 19 (below normal for less), elsewhere
+    the nice value raised by `nice` (at most 19). At 19, where the OS has it (Linux), also the
+    SCHED_IDLE policy: the worker runs only when a core is free. Whatever the OS refuses is
+    logged once and left as it was: the training still runs, only at the server's priority.
+    """
+    done: list[str] = []
+    if nice <= 0:
+        return done
+    try:
+        me = psutil.Process()
+        if psutil.WINDOWS:
+            low = psutil.IDLE_PRIORITY_CLASS if nice >= 19 else psutil.BELOW_NORMAL_PRIORITY_CLASS
+            me.nice(low)
+        else:
+            me.nice(min(19, me.nice() + nice))
+        done.append("nice")
+    except (psutil.Error, OSError, AttributeError) as error:
+        log.warning("the training process keeps the server's priority: %s", error)
+    set_scheduler = getattr(os, "sched_setscheduler", None)
+    idle = getattr(os, "SCHED_IDLE", None)
+    if nice >= 19 and set_scheduler is not None and idle is not None:
+        try:
+            set_scheduler(0, idle, os.sched_param(0))
+            done.append("idle")
+        except OSError as error:
+            log.warning("the training process runs without SCHED_IDLE: %s", error)
+    return done
 
 
 class WorkerFailed(RuntimeError):
@@ -95,23 +122,20 @@ class WorkerFailed(RuntimeError):
 
 
 class Worker:
-    """One started worker process and the server's end of its socket."""
+    """One started worker process and the server's end of its pipe.
 
-    def __init__(self, nice: int) -> None:
-        ours, theirs = socket.socketpair()
-        env = dict(os.environ)
-        env["PYTHONPATH"] = os.pathsep.join(filter(None, [str(ROOT), env.get("PYTHONPATH")]))
-        share_the_gpu(env)
-        for name, value in JAX_CACHE.items():
-            env.setdefault(name, value)
-        with theirs:
-            self.process = subprocess.Popen(
-                [sys.executable, "-m", "cnnviz.workers", str(theirs.fileno()), str(nice)],
-                pass_fds=(theirs.fileno(),),
-                stdin=subprocess.DEVNULL,
-                env=env,
-            )
-        self._connection = Connection(ours.detach())
+    `initializer` (a picklable function) runs first in the worker, before it lowers its priority
+    and imports Keras, as `multiprocessing.Pool`'s does.
+    """
+
+    def __init__(self, nice: int, initializer: Callable[[], None] | None = None) -> None:
+        ours, theirs = SPAWN.Pipe()
+        self.process = SPAWN.Process(
+            target=serve, args=(theirs, nice, initializer), name="cnnviz-training", daemon=True
+        )
+        self.process.start()
+        theirs.close()  # the worker holds its own end now
+        self._connection = ours
         self._ready = False
 
     @property
@@ -120,7 +144,7 @@ class Worker:
 
     @property
     def alive(self) -> bool:
-        return self.process.poll() is None
+        return self.process.is_alive()
 
     def wait_ready(self, timeout: float) -> None:
         """Wait until Keras is imported in the worker (WorkerFailed after `timeout` seconds)."""
@@ -132,17 +156,14 @@ class Worker:
                 message = self._receive()
                 self._ready = message[0] == "ready"
 
-    def train(
-        self,
-        build_model: BuildModel,
-        dataset: Dataset,
-        config: TrainConfig,
-        on_progress: OnProgress | None,
-        should_stop: Callable[[], bool],
-    ) -> TrainResult:
-        """Run `training.train` in the worker; the result holds a model built here with the
-        trained weights. Raises what the training raised (CnnvizError) or WorkerFailed."""
-        self._connection.send(("train", build_model, dataset, config))
+    def train(self, build_model, dataset, config, on_progress, should_stop: Callable[[], bool]):
+        """Run `training.train_built` in the worker; the result (a `TrainResult`) holds a model
+        built here with the trained weights. Raises what the training raised (CnnvizError or
+        its subclass) or WorkerFailed."""
+        try:
+            self._connection.send(("train", build_model, dataset, config))
+        except (OSError, EOFError) as error:  # the process has died since it said ready
+            raise self._ended() from error
         stop_sent_at = None
         while True:
             if stop_sent_at is None and should_stop():
@@ -165,19 +186,16 @@ class Worker:
             elif message[0] == "error":
                 _, key, values, kind = message
                 raise _error_class(kind)(key, **values)
-            else:
-                raise WorkerFailed(message[1])
 
     def close(self) -> None:
-        """End the process (if it still runs) and close the socket."""
+        """End the process (if it still runs) and close the pipe."""
         self._connection.close()
         if self.alive:
             self.process.terminate()
-        try:
-            self.process.wait(10)
-        except subprocess.TimeoutExpired:
+        self.process.join(10)
+        if self.process.exitcode is None:
             self.process.kill()
-            self.process.wait()
+            self.process.join()
 
     def _poll(self, seconds: float) -> bool:
         try:
@@ -192,10 +210,8 @@ class Worker:
             raise self._ended() from error
 
     def _ended(self) -> WorkerFailed:
-        try:
-            code = self.process.wait(5)
-        except subprocess.TimeoutExpired:
-            code = None
+        self.process.join(5)
+        code = self.process.exitcode
         return WorkerFailed(f"the training process ended unexpectedly (exit code {code})")
 
 
@@ -205,19 +221,28 @@ class WorkerPool:
     Shared by the whole server; every method may be called from any thread.
     """
 
-    def __init__(self, spares: int = 1, nice: int | None = None) -> None:
+    def __init__(
+        self,
+        spares: int = 1,
+        nice: int | None = None,
+        initializer: Callable[[], None] | None = None,
+    ) -> None:
         self.spares = max(0, spares)
         self.nice = nice_from_env() if nice is None else nice
+        self.initializer = initializer
         self._lock = threading.Lock()
         self._spare: list[Worker] = []
         self._running: set[Worker] = set()
+
+    def _start(self) -> Worker:
+        return Worker(self.nice, self.initializer)
 
     def warm(self) -> None:
         """Start spare workers until there are `spares` (returns at once: they start alone)."""
         with self._lock:
             self._spare = [worker for worker in self._spare if worker.alive]
             while len(self._spare) < self.spares:
-                self._spare.append(Worker(self.nice))
+                self._spare.append(self._start())
 
     def wait_ready(self, timeout: float = START_TIMEOUT) -> None:
         """Start the spares and wait until they have imported Keras (benchmarks, tests)."""
@@ -238,24 +263,18 @@ class WorkerPool:
             while self._spare and worker is None:
                 candidate = self._spare.pop(0)
                 worker = candidate if candidate.alive else None
-            worker = worker or Worker(self.nice)
+            worker = worker or self._start()
             self._running.add(worker)
         return worker
 
-    def train(
-        self,
-        build_model: BuildModel,
-        dataset: Dataset,
-        config: TrainConfig,
-        on_progress: OnProgress | None = None,
-        should_stop: threading.Event | Callable[[], bool] | None = None,
-    ) -> TrainResult:
-        """`training.train(build_model(), dataset, config, ...)` in a worker process."""
+    def train(self, build_model, dataset, config, on_progress=None, should_stop=None):
+        """`training.train(build_model(), dataset, config, ...)` in a worker process: a
+        `TrainResult`. `should_stop` is an Event or a function. The `run` of a `TrainingJob`."""
         stop_requested = should_stop.is_set if hasattr(should_stop, "is_set") else should_stop
         stop_requested = stop_requested or (lambda: False)
         worker = self.take()
         try:
-            # Stop pressed meanwhile still gives the model as it is, as in the server's threads
+            # Stop pressed meanwhile still gives the model as it is
             worker.wait_ready(START_TIMEOUT)
             return worker.train(build_model, dataset, config, on_progress, stop_requested)
         finally:
@@ -296,11 +315,27 @@ def _error_class(kind: str) -> type:
 # --- the worker's side -----------------------------------------------------------------------------
 
 
+def serve(
+    connection: Connection, nice: int, initializer: Callable[[], None] | None = None
+) -> None:
+    """The worker process: lower its priority, import Keras, train the one job that comes."""
+    if initializer is not None:
+        initializer()
+    lower_priority(nice)
+    share_the_gpu()
+    for name, value in JAX_CACHE.items():
+        os.environ.setdefault(name, value)
+    # the server may go at any moment: then there is nobody to tell
+    with connection, suppress(BrokenPipeError, ConnectionResetError, EOFError):
+        _serve(connection)
+
+
 def _serve(connection: Connection) -> None:
     """Import Keras, say ready, train the one job that comes, send the result."""
-    from cnnviz import training
+    from cnnviz import patches, training
     from cnnviz.errors import CnnvizError, error_reason
 
+    patches.skip_single_replica_all_reduce()
     training.start_the_device()
     connection.send(("ready",))
     try:
@@ -312,8 +347,7 @@ def _serve(connection: Connection) -> None:
     threading.Thread(target=_listen_for_stop, args=(connection, stop), daemon=True).start()
     reports = _Reports(connection)
     try:
-        model = build_model()
-        result = training.train(model, dataset, config, reports.add, stop)
+        result = training.train_built(build_model, dataset, config, reports.add, stop)
         reports.flush()
         weights = result.model.get_weights()
         connection.send(("done", replace(result, model=None), weights))
@@ -354,22 +388,3 @@ class _Reports:
             self._connection.send(("progress", self._waiting))
             self._waiting = []
         self._sent_at = time.monotonic()
-
-
-def main(argv: list[str]) -> None:
-    """`python -m cnnviz.workers FD NICE`: one worker on the socket FD, at priority +NICE."""
-    descriptor, nice = int(argv[0]), int(argv[1])
-    if nice:
-        os.nice(nice)
-    if nice >= 19 and hasattr(os, "sched_setscheduler"):  # Linux: run only when the cores are free
-        os.sched_setscheduler(0, os.SCHED_IDLE, os.sched_param(0))
-    # the server may go at any moment: then there is nobody to tell
-    with (
-        Connection(descriptor) as connection,
-        suppress(BrokenPipeError, ConnectionResetError, EOFError),
-    ):
-        _serve(connection)
-
-
-if __name__ == "__main__":
-    main(sys.argv[1:])

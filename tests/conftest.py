@@ -23,6 +23,13 @@ os.environ.setdefault("CNNVIZ_VALIDATE_FIGURES", "1")
 
 from cnnviz import data  # noqa: E402
 
+
+@pytest.fixture(scope="session")
+def mnist() -> data.Dataset:
+    """The embedded MNIST sample (real digits), shared read-only by the tests that train."""
+    return data.load("mnist")
+
+
 # --- datasets: IDX files, Keras's cache, a download site on localhost ------------------------------
 
 

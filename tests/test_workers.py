@@ -1,20 +1,23 @@
 """cnnviz.workers: trainings in worker processes at a lower priority, on real (tiny) Keras models
-and real MNIST digits. Every worker is a real `python -m cnnviz.workers` process."""
+and real MNIST digits. Every worker is a real process, started by multiprocessing's "spawn"."""
 
 from __future__ import annotations
 
 import os
 import signal
+import subprocess
 import threading
 import time
 from functools import partial
 from pathlib import Path
 
 import numpy as np
+import psutil
 import pytest
 
-from cnnviz import data, models, training, workers
-from cnnviz.errors import CnnvizError
+from cnnviz import data, jobs, models, training, workers
+from cnnviz.errors import CnnvizError, ModelError
+from cnnviz.recipes import TrainConfig
 from tests.backends import OTHER_BACKENDS, run_under
 
 TINY_CNN = [
@@ -23,12 +26,7 @@ TINY_CNN = [
     {"type": "Flatten"},
     {"type": "Dense", "units": 10, "activation": "softmax"},
 ]
-SMALL = training.TrainConfig(epochs=2, batch_size=64, max_train_images=1200, validation_split=0.1)
-
-
-@pytest.fixture(scope="module")
-def mnist() -> data.Dataset:
-    return data.load("mnist")
+SMALL = TrainConfig(epochs=2, batch_size=64, max_train_images=1200, validation_split=0.1)
 
 
 @pytest.fixture(scope="module")
@@ -49,10 +47,27 @@ def build_tiny(dataset: data.Dataset, seed: int = 0, shape=None) -> partial:
 
 def alive(pid: int) -> bool:
     try:
-        state = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0]
-    except FileNotFoundError:
+        return psutil.Process(pid).status() != psutil.STATUS_ZOMBIE  # a zombie has ended
+    except psutil.NoSuchProcess:
         return False
-    return state != "Z"  # a zombie has ended and waits to be reaped
+
+
+def refuse_every_priority_call() -> None:
+    """A worker's initializer: the OS calls a worker lowers its priority with are gone or
+    refused, as where an OS lacks them or the teacher's account may not use them."""
+    for name in ("nice", "sched_setscheduler", "SCHED_IDLE", "setpriority"):
+        if hasattr(os, name):
+            delattr(os, name)
+
+    def refused(self, value=None):
+        raise psutil.AccessDenied(self.pid)
+
+    psutil.Process.nice = refused
+
+
+def refuse_to_build() -> None:
+    """A picklable `build_model` that fails as a student's model can."""
+    raise ModelError("models.unknown_layer", layer="Lambda")
 
 
 def test_a_training_in_a_worker_gives_the_curves_and_model_of_the_server_current_backend(
@@ -81,7 +96,7 @@ def test_a_worker_trains_below_the_server_and_its_process_ends_with_the_training
 
     def look(progress: training.Progress) -> None:
         for pid in pool.training_pids:
-            seen.setdefault(pid, (os.getpriority(os.PRIO_PROCESS, pid), os.sched_getscheduler(pid)))
+            seen.setdefault(pid, (psutil.Process(pid).nice(), os.sched_getscheduler(pid)))
 
     result = pool.train(build_tiny(mnist), mnist, SMALL, look)
 
@@ -109,7 +124,7 @@ def test_stop_ends_a_workers_training_after_the_batch_and_keeps_the_model(mnist,
 
 def test_a_students_mistake_in_a_worker_reaches_the_page_with_its_message(mnist, pool):
     wrong_shape = build_tiny(mnist, shape=(32, 32, 3))  # a CIFAR-sized model for MNIST digits
-    job = training.TrainingJob(wrong_shape, mnist, SMALL, training.TrainingGate(1), workers=pool)
+    job = jobs.TrainingJob(wrong_shape, mnist, SMALL, jobs.TrainingGate(1), run=pool.train)
     job.start()
 
     assert job.wait(120)
@@ -119,9 +134,9 @@ def test_a_students_mistake_in_a_worker_reaches_the_page_with_its_message(mnist,
 
 
 def test_a_killed_worker_fails_its_job_with_a_message_and_frees_the_gate(mnist, pool):
-    gate = training.TrainingGate(1)
-    long = training.TrainConfig(epochs=50, batch_size=32)
-    job = training.TrainingJob(build_tiny(mnist), mnist, long, gate, workers=pool)
+    gate = jobs.TrainingGate(1)
+    long = TrainConfig(epochs=50, batch_size=32)
+    job = jobs.TrainingJob(build_tiny(mnist), mnist, long, gate, run=pool.train)
     job.start()
     deadline = time.monotonic() + 120
     while job.snapshot().curves is None and time.monotonic() < deadline:  # training has begun
@@ -137,7 +152,7 @@ def test_a_killed_worker_fails_its_job_with_a_message_and_frees_the_gate(mnist, 
 
 def test_stop_while_the_worker_still_loads_keras_gives_the_model_as_it_is(mnist):
     cold = workers.WorkerPool(spares=0)  # no spare: the job's worker starts from nothing
-    job = training.TrainingJob(build_tiny(mnist), mnist, SMALL, workers=cold)
+    job = jobs.TrainingJob(build_tiny(mnist), mnist, SMALL, run=cold.train)
     job.start()
     job.stop()
 
@@ -152,25 +167,28 @@ def test_a_worker_whose_server_has_gone_ends_by_itself():
     worker.wait_ready(workers.START_TIMEOUT)
     worker._connection.close()  # what the operating system does when the server dies
 
-    assert worker.process.wait(60) == 0
+    worker.process.join(60)
+    assert worker.process.exitcode == 0
 
 
 def test_a_training_whose_server_has_gone_ends_at_once(mnist):
     worker = workers.Worker(nice=0)
     worker.wait_ready(workers.START_TIMEOUT)
-    long = training.TrainConfig(epochs=50, batch_size=32)
+    long = TrainConfig(epochs=50, batch_size=32)
     worker._connection.send(("train", build_tiny(mnist), mnist, long))
     assert worker._connection.poll(60) and worker._connection.recv()[0] == "progress"
     worker._connection.close()
 
-    assert worker.process.wait(30) == 0  # not after fifty epochs, nor after scoring
+    worker.process.join(30)
+    assert worker.process.exitcode == 0  # not after fifty epochs, nor after scoring
 
 
 def test_the_pool_replaces_a_dead_spare_and_starts_the_next_when_a_training_ends(mnist, pool):
     pool.warm()
     (spare,) = pool.pids
     os.kill(spare, signal.SIGKILL)
-    os.waitpid(spare, 0)
+    while alive(spare):  # left for the pool to reap, as a spare that died on its own is
+        time.sleep(0.05)
     during: list[list[int]] = []
 
     result = pool.train(build_tiny(mnist), mnist, SMALL, lambda _: during.append(pool.pids))
@@ -185,7 +203,7 @@ def test_the_pool_replaces_a_dead_spare_and_starts_the_next_when_a_training_ends
 
 def test_a_build_that_does_not_pickle_is_refused_with_a_message(mnist, pool):
     local = lambda: build_tiny(mnist)()  # noqa: E731 (a lambda cannot cross to another process)
-    job = training.TrainingJob(local, mnist, SMALL, workers=pool)
+    job = jobs.TrainingJob(local, mnist, SMALL, run=pool.train)
     job.start()
 
     assert job.wait(60)
@@ -199,10 +217,6 @@ def test_the_settings_come_from_the_environment(monkeypatch):
     assert workers.nice_from_env() == 19
     monkeypatch.setenv("CNNVIZ_TRAINING_NICE", "low")
     assert workers.nice_from_env() == 19
-    monkeypatch.setenv("CNNVIZ_TRAINING_WORKERS", "0")
-    assert not workers.workers_from_env()
-    monkeypatch.delenv("CNNVIZ_TRAINING_WORKERS")
-    assert workers.workers_from_env()
 
 
 def test_the_gpu_is_shared_unless_the_teacher_set_otherwise():
@@ -214,10 +228,37 @@ def test_the_gpu_is_shared_unless_the_teacher_set_otherwise():
     }
 
 
-def test_errors_cross_as_the_class_they_were(mnist):
-    assert workers._error_class("DatasetError").__name__ == "DatasetError"
+def test_an_error_raised_in_a_worker_crosses_as_its_class_key_and_values(mnist, pool):
+    with pytest.raises(ModelError) as raised:
+        pool.train(refuse_to_build, mnist, SMALL)
+    assert raised.value.key == "models.unknown_layer" and raised.value.values == {"layer": "Lambda"}
+    # a name that is not one of cnnviz's errors comes back as a plain CnnvizError
     assert workers._error_class("SystemExit") is CnnvizError
     assert workers._error_class("nothing") is CnnvizError
+
+
+def test_a_worker_trains_where_the_os_refuses_every_priority_call_and_without_popen(
+    mnist, monkeypatch
+):
+    """As on an OS without nice or SCHED_IDLE: the training runs at the server's priority. The
+    server starts it through multiprocessing alone, without subprocess's `pass_fds` (which
+    Windows lacks)."""
+
+    def unavailable(*args, **kwargs):
+        raise AssertionError("a worker must start without subprocess.Popen and its pass_fds")
+
+    monkeypatch.setattr(subprocess, "Popen", unavailable)
+    pool = workers.WorkerPool(spares=0, nice=19, initializer=refuse_every_priority_call)
+    seen: dict[int, int] = {}
+
+    def look(progress) -> None:
+        for pid in pool.training_pids:
+            seen.setdefault(pid, psutil.Process(pid).nice())
+
+    result = pool.train(build_tiny(mnist), mnist, SMALL, look)
+
+    assert result.epochs_done == SMALL.epochs and result.test_accuracy > 0.5
+    assert seen and all(nice == psutil.Process().nice() for nice in seen.values()), seen
 
 
 @pytest.mark.slow

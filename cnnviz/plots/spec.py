@@ -12,7 +12,12 @@ import os
 
 import plotly.graph_objects as go
 
+from cnnviz import patches
+
 
 def figure(spec: dict) -> go.Figure:
-    """`go.Figure(spec)`, checked by Plotly's validators when $CNNVIZ_VALIDATE_FIGURES is 1."""
-    return go.Figure(spec, _validate=os.environ.get("CNNVIZ_VALIDATE_FIGURES") == "1")
+    """`go.Figure(spec)`, checked by Plotly's validators when $CNNVIZ_VALIDATE_FIGURES is 1 or
+    when this Plotly can no longer skip them (`patches.plotly_skips_checks`)."""
+    if os.environ.get("CNNVIZ_VALIDATE_FIGURES") == "1" or not patches.plotly_skips_checks():
+        return go.Figure(spec)
+    return go.Figure(spec, _validate=False)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import streamlit as st
 
-from cnnviz import i18n
+from cnnviz import i18n, patches
 from cnnviz.errors import CnnvizError
 
 LANG_KEY = "lang"
@@ -39,22 +39,6 @@ def language_selector() -> None:
     )
 
 
-def keep_keras_state() -> None:
-    """Stop Streamlit from calling keras.backend.clear_session() after every script run.
-
-    Streamlit does that once Keras is imported. In a server where every student's models, trainings
-    and cached pretrained models share one Keras, it resets state under other sessions' running
-    threads, and it made every rerun of every page cost about a second (bench/pages.py).
-    """
-    from streamlit.runtime.scriptrunner import script_runner
-
-    script_runner._clean_problem_modules = _keep_modules
-
-
-def _keep_modules() -> None:
-    """Nothing to clean: cnnviz keeps no per-run Keras state."""
-
-
 def start_page() -> None:
     """Make sure this page runs inside app.py's navigation; call first on every page.
 
@@ -63,10 +47,8 @@ def start_page() -> None:
     app.py's navigation, layout and language switch, and other pages then show "Page not
     found". Leaving that mode and rerunning makes app.py run and open the same page.
     """
-    from streamlit.runtime.pages_manager import PagesManager
-
-    if PagesManager.uses_pages_directory:
-        PagesManager.uses_pages_directory = False
+    patches.apply_all()  # once per process; app.py has done it already when it runs the page
+    if patches.leave_pages_directory_mode():
         st.rerun()
 
 

@@ -12,15 +12,17 @@ from functools import partial
 
 import streamlit as st
 
-from cnnviz import applications, data, features, models, rotation, training
+from cnnviz import applications, data, features, models, rotation
 from cnnviz.architectures import ARCHITECTURES
 from cnnviz.errors import CnnvizError
+from cnnviz.jobs import TrainingJob
+from cnnviz.recipes import Augmentation, TrainConfig
 from cnnviz.ui import choice, imagenet, set_choice, show_error, t, uploaded_model
 from cnnviz.ui.chosen import DIGITS, ChosenModel, describe
 from cnnviz.ui.model_store import SessionModel, add_session_model, session_models
 
-# The Train page's server-wide gate, shared so both pages together keep to its limit. (Importing
-# cnnviz.ui.training also freezes the long-lived objects out of Python's collections.)
+# The Train page's server-wide gate and training processes, shared so both pages together keep
+# to the gate's limit.
 from cnnviz.ui.training import training_gate, training_workers
 
 PRETRAINED = ("mnist_cnn", "mlp", "fashion_cnn")
@@ -132,19 +134,19 @@ def mean_pixels_changed() -> float:
 def start_rotation_training(degrees: float) -> None:
     """Train fresh MLP and CNN on the embedded sample with rotations up to ± `degrees`, in the
     background (one job each, behind the server's training gate)."""
-    config = training.TrainConfig(
+    config = TrainConfig(
         epochs=ROTATION_EPOCHS,
-        augmentation=training.Augmentation(rotation=float(degrees)),
+        augmentation=Augmentation(rotation=float(degrees)),
         seed=0,
     )
     jobs = {
-        name: training.TrainingJob(
+        name: TrainingJob(
             partial(models.build, ARCHITECTURES[name], seed=0),
             mnist_sample(),
             config,
             training_gate(),
             name=name,
-            workers=training_workers(),
+            run=training_workers().train,
         )
         for name in COURSE_MODELS
     }
@@ -187,8 +189,8 @@ def rotation_training_progress() -> None:
             position = snapshot.queue_position
             st.caption(t("rotation.training_waiting", model=label, position=position))
         elif snapshot.curves is not None and snapshot.active:
-            done = len(snapshot.curves.batch_steps) / max(snapshot.curves.total_steps, 1)
-            st.progress(min(done, 1.0), text=t("rotation.training_progress", model=label))
+            done = snapshot.curves.fraction_done  # a report may stand for many batches (a GPU)
+            st.progress(done, text=t("rotation.training_progress", model=label))
     if all(not s.active and s.status != "new" for s in snapshots.values()):
         del st.session_state[ROTATION_JOBS]
         st.session_state[ROTATION_ERRORS] = [s.error for s in snapshots.values() if s.error]

@@ -1,6 +1,6 @@
 """The Train page's Streamlit side: choices, one training job per browser session, the live view.
 
-The training itself runs in `cnnviz.training.TrainingJob`, a thread that never calls Streamlit and
+The training itself runs in a `cnnviz.jobs.TrainingJob`, a thread that never calls Streamlit and
 hands the work to a training process at a lower priority (`cnnviz.workers`), so students' pages
 come first. Here: the server-wide gate and pool of training processes (one each per server, in
 `st.cache_resource`), the session's job slot
@@ -10,7 +10,6 @@ polling fragment that redraws the curves only while a job runs, and the results.
 
 from __future__ import annotations
 
-import gc
 import math
 from dataclasses import dataclass, field
 from functools import partial
@@ -19,22 +18,12 @@ from pathlib import Path
 import numpy as np
 import streamlit as st
 
-from cnnviz import data, models, params, plots, training, workers
+from cnnviz import curves, data, jobs, models, params, plots, recipes, workers
 from cnnviz.architectures import ARCHITECTURES
 from cnnviz.errors import CnnvizError
-from cnnviz.ui import choice, keep_keras_state, lang, show_error, t
+from cnnviz.ui import choice, lang, show_error, t
 from cnnviz.ui.inputs import layer_table_editor
 from cnnviz.ui.model_store import SessionModel, add_session_model
-
-# Once Keras and TensorFlow are loaded, Python's own full collections walk ~450,000 objects
-# (0.4 s on 2 cores, holding the GIL) and stall the running trainings and the live view. The
-# objects alive now (modules, classes) live as long as the server: freeze them out of collection.
-# (`.streamlit/config.toml` turns off Streamlit's forced collection after every run, and
-# `keep_keras_state()` its per-run `keras.backend.clear_session()`.) Measured with the live view
-# polling twice a second: the course MNIST CNN trained in 234 s in the server before these fixes,
-# in 30 s after (bench/RESULTS.md).
-keep_keras_state()
-gc.freeze()
 
 QUICK_SIZES = [None, 4000, 1000, 300]  # training images: all, or a quick demo
 BATCH_SIZES = [16, 32, 64, 100, 128, 200, 256, 512]
@@ -47,17 +36,14 @@ MISCLASSIFIED_SHOWN = 16
 
 
 @st.cache_resource
-def training_gate() -> training.TrainingGate:
+def training_gate() -> jobs.TrainingGate:
     """The one gate of this server: at most $CNNVIZ_MAX_TRAININGS (2) trainings at once."""
-    return training.TrainingGate(training.max_trainings_from_env())
+    return jobs.TrainingGate(jobs.max_trainings_from_env())
 
 
 @st.cache_resource
-def training_workers() -> workers.WorkerPool | None:
-    """The server's pool of training processes, one spare started at once; None when
-    $CNNVIZ_TRAINING_WORKERS is 0 (trainings then run in the server's threads)."""
-    if not workers.workers_from_env():
-        return None
+def training_workers() -> workers.WorkerPool:
+    """The server's pool of training processes, one spare started at once."""
     pool = workers.WorkerPool()
     pool.warm()
     return pool
@@ -67,7 +53,7 @@ def training_workers() -> workers.WorkerPool | None:
 class JobSlot:
     """This session's training job and what the page remembers about it."""
 
-    job: training.TrainingJob | None = None
+    job: jobs.TrainingJob | None = None
     dataset: data.Dataset | None = None  # what the job trained on, for the results
     model_name: str = ""
     stored: bool = False
@@ -128,14 +114,14 @@ def _read_only(dataset: data.Dataset) -> data.Dataset:
 
 @st.cache_data(max_entries=32, show_spinner=False)
 def _preview(
-    dataset_key: tuple, augmentation: training.Augmentation, seed: int
-) -> training.AugmentPreview:
+    dataset_key: tuple, augmentation: recipes.Augmentation, seed: int
+) -> recipes.AugmentPreview:
     dataset = (
         load_dataset(dataset_key[0])
         if dataset_key[0] != "folder"
         else load_folder(*dataset_key[1:])
     )
-    return training.augment_preview(dataset, augmentation, n=8, seed=seed)
+    return recipes.augment_preview(dataset, augmentation, n=8, seed=seed)
 
 
 # --- choices ---------------------------------------------------------------------------------------
@@ -269,16 +255,16 @@ def model_picker(dataset: data.Dataset) -> ModelChoice | None:
     return ModelChoice("custom" if edit else preset, layers, too_large)
 
 
-def settings(dataset: data.Dataset) -> training.TrainConfig:
+def settings(dataset: data.Dataset) -> recipes.TrainConfig:
     """The hyperparameters, starting from a course recipe; each recipe keeps its own widgets."""
     recipe_name = choice(
         t("train.recipe"),
-        list(training.RECIPES),
+        list(recipes.RECIPES),
         key="train_recipe",
         widget="selectbox",
         format_func=lambda r: t(f"train.recipe_{r}"),
     )
-    recipe = training.RECIPES[recipe_name]
+    recipe = recipes.RECIPES[recipe_name]
     key = f"train_{recipe_name}"
     left, right = st.columns(2)
     epochs = left.number_input(t("train.epochs"), 1, 200, recipe.epochs, key=f"{key}_epochs")
@@ -287,9 +273,9 @@ def settings(dataset: data.Dataset) -> training.TrainConfig:
     )
     optimizer = choice(
         t("train.optimizer"),
-        list(training.OPTIMIZERS),
+        list(recipes.OPTIMIZERS),
         key=f"{key}_optimizer",
-        index=training.OPTIMIZERS.index(recipe.optimizer),
+        index=recipes.OPTIMIZERS.index(recipe.optimizer),
         format_func=lambda o: t(f"train.optimizer_{o}"),
         horizontal=True,
     )
@@ -308,7 +294,7 @@ def settings(dataset: data.Dataset) -> training.TrainConfig:
         nesterov = st.checkbox(t("train.nesterov"), recipe.nesterov, key=f"{key}_nesterov")
     decay = None
     if st.toggle(t("train.decay"), recipe.lr_decay is not None, key=f"{key}_decay"):
-        start = recipe.lr_decay or training.LearningRateDecay()
+        start = recipe.lr_decay or recipes.LearningRateDecay()
         steps = st.number_input(
             t("train.decay_steps"), 1, 1_000_000, start.decay_steps, key=f"{key}_ds"
         )
@@ -316,7 +302,7 @@ def settings(dataset: data.Dataset) -> training.TrainConfig:
             t("train.decay_rate"), 0.5, 1.0, start.decay_rate, 0.01, key=f"{key}_dr"
         )
         staircase = st.checkbox(t("train.staircase"), start.staircase, key=f"{key}_stair")
-        decay = training.LearningRateDecay(int(steps), float(rate_per), staircase)
+        decay = recipes.LearningRateDecay(int(steps), float(rate_per), staircase)
     left, right = st.columns(2)
     validation = left.slider(
         t("train.validation_split"), 0.0, 0.5, recipe.validation_split, 0.05, key=f"{key}_val"
@@ -331,7 +317,7 @@ def settings(dataset: data.Dataset) -> training.TrainConfig:
             t("train.images_all", count=len(dataset.x_train)) if n is None else f"{n:,}"
         ),
     )
-    return training.TrainConfig(
+    return recipes.TrainConfig(
         epochs=int(epochs),
         batch_size=int(batch_size),
         optimizer=optimizer,
@@ -346,7 +332,7 @@ def settings(dataset: data.Dataset) -> training.TrainConfig:
     )
 
 
-def augmentation_controls(start: training.Augmentation) -> training.Augmentation:
+def augmentation_controls(start: recipes.Augmentation) -> recipes.Augmentation:
     """Sliders for the course's augmentation (day 4), starting from the recipe's."""
     left, right = st.columns(2)
     rotation = left.slider(t("train.rotation"), 0, 45, int(start.rotation), key="train_rotation")
@@ -354,10 +340,10 @@ def augmentation_controls(start: training.Augmentation) -> training.Augmentation
     zoom = left.slider(t("train.zoom"), 0.0, 0.3, start.zoom, 0.05, key="train_zoom")
     shear = right.slider(t("train.shear"), 0.0, 0.3, start.shear, 0.05, key="train_shear")
     flip = st.checkbox(t("train.flip"), start.flip, key="train_flip")
-    return training.Augmentation(float(rotation), float(shift), float(zoom), float(shear), flip)
+    return recipes.Augmentation(float(rotation), float(shift), float(zoom), float(shear), flip)
 
 
-def augmentation_preview(dataset: data.Dataset, key: tuple, config: training.TrainConfig) -> None:
+def augmentation_preview(dataset: data.Dataset, key: tuple, config: recipes.TrainConfig) -> None:
     """Eight training images and one augmented version of each."""
     preview = _preview(key, config.augmentation, config.seed)
     labels = data.class_labels(dataset, lang())
@@ -371,7 +357,7 @@ def augmentation_preview(dataset: data.Dataset, key: tuple, config: training.Tra
 
 
 def start_training(
-    chosen: ModelChoice, dataset: data.Dataset, config: training.TrainConfig
+    chosen: ModelChoice, dataset: data.Dataset, config: recipes.TrainConfig
 ) -> None:
     """Replace this session's job with a new one and start it (the old result is let go)."""
     slot = job_slot()
@@ -381,14 +367,14 @@ def start_training(
         models.build, chosen.layers, dataset.input_shape, dataset.num_classes, seed=config.seed
     )
     name = f"{chosen.name} · {dataset.name}"
-    slot.job = training.TrainingJob(
-        build, dataset, config, training_gate(), name=name, workers=training_workers()
+    slot.job = jobs.TrainingJob(
+        build, dataset, config, training_gate(), name=name, run=training_workers().train
     )
     slot.dataset, slot.model_name, slot.stored = dataset, name, False
     slot.job.start()
 
 
-def current_job() -> training.TrainingJob | None:
+def current_job() -> jobs.TrainingJob | None:
     """This session's job. (Opening the Train page also starts the server's spare training
     process, so the first training does not wait for it to load Keras.)"""
     training_workers()
@@ -420,24 +406,28 @@ def _live_view() -> None:
     snapshot = job.snapshot() if job is not None else None
     if snapshot is None or not snapshot.active:
         st.rerun()
+    progress, stop = st.columns([5, 1], vertical_alignment="bottom")
+    stop.button(t("train.stop"), key="train_stop", on_click=job.stop, icon=":material/stop:")
     if snapshot.status == "waiting":
-        st.info(t("train.queued", position=snapshot.queue_position, limit=training_gate().limit))
-    else:
-        curves = snapshot.curves
-        done = curves.steps_done if curves else 0
-        total = curves.total_steps if curves else 1
-        epoch = (
-            min(done // curves.steps_per_epoch + 1, total // curves.steps_per_epoch)
-            if curves
-            else 1
+        progress.info(
+            t("train.queued", position=snapshot.queue_position, limit=training_gate().limit)
         )
-        left = snapshot.seconds_left
-        text = t("train.progress", epoch=epoch, epochs=job.config.epochs, step=done, steps=total)
-        if left is not None:
-            text += " · " + t("train.time_left", seconds=math.ceil(left))
-        st.progress(min(done / max(total, 1), 1.0), text=text)
-        st.plotly_chart(plots.training_curves(curves, curve_labels()), key="train_live_chart")
-    st.button(t("train.stop"), key="train_stop", on_click=job.stop, icon=":material/stop:")
+        return
+    curves_so_far = snapshot.curves
+    if curves_so_far is None or not curves_so_far.steps_done:
+        progress.progress(0.0, text=t("train.starting", epochs=job.config.epochs))
+        return
+    text = t(
+        "train.progress",
+        epoch=curves_so_far.epoch,
+        epochs=job.config.epochs,
+        step=curves_so_far.batch_in_epoch,
+        steps=curves_so_far.steps_per_epoch,
+    )
+    if snapshot.seconds_left is not None:
+        text += " · " + t("train.time_left", seconds=math.ceil(snapshot.seconds_left))
+    progress.progress(curves_so_far.fraction_done, text=text)
+    st.plotly_chart(plots.training_curves(curves_so_far, curve_labels()), key="train_live_chart")
 
 
 def live_view() -> None:
@@ -475,7 +465,7 @@ def results() -> None:
     loss.metric(t("train.test_loss"), f"{result.test_loss:.3f}")
     seconds.metric(t("train.seconds"), f"{result.seconds:.1f} s")
     st.plotly_chart(plots.training_curves(result.curves, curve_labels()), key="train_result_chart")
-    best = training.overfitting_epoch(result.curves)
+    best = curves.overfitting_epoch(result.curves)
     if best is not None:
         st.warning(t("train.overfitting", epoch=best))
     st.caption(t("train.stored", name=slot.model_name))
@@ -488,7 +478,7 @@ def results() -> None:
         st.plotly_chart(figure, key="train_confusion")
     with mistakes:
         st.subheader(t("train.mistakes"))
-        wrong = training.misclassified(dataset.y_test, result.predictions, MISCLASSIFIED_SHOWN)
+        wrong = curves.misclassified(dataset.y_test, result.predictions, MISCLASSIFIED_SHOWN)
         if len(wrong) == 0:
             st.success(t("train.no_mistakes"))
         else:

@@ -312,6 +312,11 @@ def readings(page) -> list[str]:
 def test_rotation_slider_changes_the_predictions(page, server, lang):
     open_lesson(page, server, "rotation", lang)
     assert_language(page, lang)
+    # a first visit loads both models: wait for the second model's reading, not only for the title
+    page.locator('[data-testid="stMain"] [data-testid="stMetricValue"]').nth(1).wait_for(
+        timeout=120_000
+    )
+    wait_idle(page)
     before = readings(page)
     assert len(before) >= 4, before  # two models: a digit and a probability each
     thumb = slider_thumb(page, "rotation_angle")
