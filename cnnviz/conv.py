@@ -170,8 +170,8 @@ def _plan(x, kernel, stride, padding, dilation, per_channel: bool = False) -> _P
     if span[0] > padded.shape[0] or span[1] > padded.shape[1]:
         raise ShapeError(
             "shape.kernel_too_large",
-            kernel=f"{span[0]}×{span[1]}",
-            input=f"{padded.shape[0]}×{padded.shape[1]}",
+            kernel=formatting.shape_text(span),
+            input=formatting.shape_text(padded.shape[:2]),
         )
     out_shape = (
         (padded.shape[0] - span[0]) // strides[0] + 1,

@@ -18,7 +18,7 @@ from cnnviz import formatting
 from cnnviz.conv import same_padding
 from cnnviz.errors import ShapeError
 
-__all__ = ["PoolStep", "global_average_pool", "pool2d", "pool2d_steps"]
+__all__ = ["PoolStep", "global_average_pool", "pads", "pool2d", "pool2d_steps"]
 
 
 @dataclass(frozen=True)
@@ -49,6 +49,29 @@ def _whole(value) -> bool:
     )
 
 
+def _pads(shape, size: int, stride: int, padding: str) -> tuple[int, int, int, int]:
+    if padding == "same":
+        return (*same_padding(shape[0], size, stride), *same_padding(shape[1], size, stride))
+    if padding == "valid":
+        return (0, 0, 0, 0)
+    raise ShapeError("shape.unknown_padding", padding=padding)
+
+
+def pads(
+    shape: tuple[int, ...], size: int = 2, stride: int | None = None, padding: str = "valid"
+) -> tuple[int, int, int, int]:
+    """The cells Keras pads an (H, W[, C]) input with: (top, bottom, left, right).
+
+    "valid" pads none; "same" pads just enough for ⌈H / S⌉ windows, the extra one after.
+    """
+    if not _whole(size):
+        raise ShapeError("shape.pool_too_small", size=size)
+    stride = size if stride is None else stride
+    if not _whole(stride):
+        raise ShapeError("shape.stride_too_small", stride=stride)
+    return _pads(shape, int(size), int(stride), padding)
+
+
 def _prepare(x, size, stride, mode, padding):
     if mode not in ("max", "avg"):
         raise ShapeError("shape.unknown_pool_mode", mode=mode)
@@ -64,19 +87,13 @@ def _prepare(x, size, stride, mode, padding):
         x = x[:, :, None]
     if x.ndim != 3 or 0 in x.shape:
         raise ShapeError("shape.input_bad", shape=formatting.shape_text(x.shape))
-    if padding == "same":
-        top, bottom = same_padding(x.shape[0], size, stride)
-        left, right = same_padding(x.shape[1], size, stride)
-    elif padding == "valid":
-        top = bottom = left = right = 0
-    else:
-        raise ShapeError("shape.unknown_padding", padding=padding)
+    top, bottom, left, right = _pads(x.shape, size, stride, padding)
     # NaN marks padding: ignored by nanmax / nanmean, exactly as Keras ignores it
     x = np.pad(x, [(top, bottom), (left, right), (0, 0)], constant_values=np.nan)
     if size > x.shape[0] or size > x.shape[1]:
         raise ShapeError(
             "shape.kernel_too_large",
-            kernel=f"{size}×{size}",
+            kernel=formatting.shape_text((size, size)),
             input=formatting.shape_text(x.shape[:2]),
         )
     out_h = (x.shape[0] - size) // stride + 1

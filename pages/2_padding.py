@@ -3,10 +3,11 @@
 import pandas as pd
 import streamlit as st
 
-from cnnviz import params, plots, shapes
+from cnnviz import padding, params, plots, shapes
 from cnnviz.architectures import ARCHITECTURES
 from cnnviz.errors import CnnvizError
-from cnnviz.ui import choice, show_error, start_page, t
+from cnnviz.formatting import shape_text
+from cnnviz.ui import choice, show_error, start_page, t, tables
 
 start_page()
 
@@ -27,7 +28,7 @@ with single:
             key="pad_mode",
             horizontal=True,
         )
-        padding = (
+        zeros = (
             int(st.number_input(t("widgets.padding_amount"), 0, 10, 0, key="pad_amount"))
             if mode == "number"
             else mode
@@ -36,20 +37,14 @@ with single:
         dilation = st.number_input(t("widgets.dilation"), 1, 4, 1, key="pad_dilation")
     with result:
         try:
-            explained = shapes.explain_conv_output(size, kernel, stride, padding, dilation)
+            explained = shapes.explain_conv_output(size, kernel, stride, zeros, dilation)
         except CnnvizError as error:
             show_error(error)
             explained = None
     if explained is not None:
         with result:
-            st.metric(t("padding.output"), f"{explained.size} × {explained.size}")
-            st.latex(
-                explained.formula.replace("⌊", r"\lfloor ")
-                .replace("⌋", r"\rfloor ")
-                .replace("⌈", r"\lceil ")
-                .replace("⌉", r"\rceil ")
-                .replace("−", "-")
-            )
+            st.metric(t("padding.output"), shape_text((explained.size, explained.size)))
+            st.latex(padding.latex(explained.formula))
             st.markdown(t("padding.numbers", numbers=explained.numbers))
             if dilation > 1:
                 st.markdown(
@@ -91,15 +86,11 @@ with single:
             keras_modes = pd.DataFrame(
                 [
                     {
-                        t("padding.mode"): name,
-                        t("padding.rule"): rule,
-                        t("padding.output"): shapes.conv_output_size(
-                            size, kernel, stride, name, dilation
-                        )
-                        if name == "same" or explained.effective_kernel <= size
-                        else "—",
+                        t("padding.mode"): mode.name,
+                        t("padding.rule"): mode.rule,
+                        t("padding.output"): "—" if mode.size is None else mode.size,
                     }
-                    for name, rule in (("valid", "⌈(I − K + 1) / S⌉"), ("same", "⌈I / S⌉"))
+                    for mode in padding.keras_modes(size, kernel, stride, dilation)
                 ]
             )
             st.markdown(t("padding.keras"))
@@ -114,13 +105,6 @@ with chain:
         key="pad_model",
     )
     summary = params.summarize(ARCHITECTURES[name])
-    st.markdown(t("padding.chain_intro", shape=" × ".join(map(str, summary.input_shape))))
-    rows = [
-        {
-            t("padding.layer"): row.name,
-            t("padding.kind"): row.kind,
-            t("padding.output_shape"): " × ".join(map(str, row.output_shape)),
-        }
-        for row in summary.rows
-    ]
-    st.dataframe(pd.DataFrame(rows), hide_index=True, height=min(38 * len(rows) + 40, 800))
+    st.markdown(t("padding.chain_intro", shape=shape_text(summary.input_shape)))
+    table = tables.layer_table(summary, with_params=False)
+    st.dataframe(table, hide_index=True, height=tables.table_height(len(table), limit=800))

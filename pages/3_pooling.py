@@ -1,10 +1,10 @@
 """Lesson 3 — pooling, and where a model's parameters sit."""
 
-import numpy as np
 import streamlit as st
 
 from cnnviz import architectures, conv, params, plots, pooling
 from cnnviz.errors import CnnvizError
+from cnnviz.formatting import count, shape_text
 from cnnviz.ui import choice, inputs, show_error, start_page, t, tables
 
 start_page()
@@ -44,12 +44,12 @@ with pool_tab:
                     before, after = st.columns(2)
                     before.image(
                         picture.values,
-                        caption=t("pooling.before", shape="×".join(map(str, picture.values.shape))),
+                        caption=t("pooling.before", shape=shape_text(picture.values.shape)),
                         width="stretch",
                     )
                     after.image(
-                        np.clip(pooled, 0, 255).astype(np.uint8),
-                        caption=t("pooling.after", shape="×".join(map(str, pooled.shape))),
+                        conv.scale_for_display(pooled),
+                        caption=t("pooling.after", shape=shape_text(pooled.shape)),
                         width="stretch",
                     )
                     means = pooling.global_average_pool(picture.values)
@@ -69,19 +69,12 @@ with pool_tab:
                 show_error(error)
                 steps = []
             if steps:
-                pads = (
-                    (
-                        conv.same_padding(grid.shape[0], size, stride)[0],
-                        conv.same_padding(grid.shape[1], size, stride)[0],
-                    )
-                    if padding == "same"
-                    else (0, 0)
-                )
+                top, _, left, _ = pooling.pads(grid.shape, size, stride, padding)
                 st.markdown(
                     t(
                         "pooling.sizes",
-                        input="×".join(map(str, grid.shape)),
-                        output="×".join(map(str, output.shape)),
+                        input=shape_text(grid.shape),
+                        output=shape_text(output.shape),
                     )
                 )
                 interval = inputs.play_interval("pool")
@@ -97,7 +90,7 @@ with pool_tab:
                         output,
                         index + 1,
                         size,
-                        pads,
+                        (top, left),
                         (t("conv.input_grid"), t("pooling.output_grid")),
                     )
                     st.plotly_chart(figure, key="pool_figure")
@@ -115,7 +108,7 @@ with pool_tab:
                     t(
                         "pooling.gap_grid",
                         value=f"{float(pooling.global_average_pool(grid)):.4g}",
-                        shape="×".join(map(str, grid.shape)),
+                        shape=shape_text(grid.shape),
                     )
                 )
 
@@ -152,9 +145,9 @@ with params_tab:
         summary = None
     if summary is not None:
         totals = st.columns(3)
-        totals[0].metric(t("pooling.total"), f"{summary.total:,}")
-        totals[1].metric(t("pooling.trainable"), f"{summary.trainable:,}")
-        totals[2].metric(t("pooling.non_trainable"), f"{summary.non_trainable:,}")
+        totals[0].metric(t("pooling.total"), count(summary.total))
+        totals[1].metric(t("pooling.trainable"), count(summary.trainable))
+        totals[2].metric(t("pooling.non_trainable"), count(summary.non_trainable))
         table = tables.layer_table(summary)
         st.dataframe(
             table, hide_index=True, width="stretch", height=tables.table_height(len(table))
@@ -172,9 +165,9 @@ with params_tab:
             st.markdown(
                 t(
                     "pooling.dense_vs_conv",
-                    inputs=f"{comparison.inputs:,}",
-                    outputs=f"{comparison.outputs:,}",
-                    conv=f"{comparison.conv_params:,}",
+                    inputs=count(comparison.inputs),
+                    outputs=count(comparison.outputs),
+                    conv=count(comparison.conv_params),
                     formula=comparison.dense_formula,
                     ratio=f"{comparison.dense_params / comparison.conv_params:,.0f}",
                 )
@@ -184,4 +177,4 @@ with params_tab:
             input_shape,
             num_classes=summary.output_shape[-1],
         )
-        st.markdown(t("pooling.mlp_compare", total=f"{mlp.total:,}", first=mlp.rows[1].formula))
+        st.markdown(t("pooling.mlp_compare", total=count(mlp.total), first=mlp.rows[1].formula))

@@ -129,3 +129,34 @@ def test_more_bad_settings_raise_with_a_message_in_both_languages(call, key):
     assert caught.value.key == key
     for lang in ("en", "ko"):
         assert "{" not in i18n.t(key, lang, **caught.value.values)
+
+
+@pytest.mark.parametrize(
+    ("shape", "size", "stride"), [((7, 9), 2, None), ((5, 5), 3, 2), ((8, 6, 3), 3, 1)]
+)
+def test_pads_are_the_same_padding_keras_adds(shape, size, stride):
+    from cnnviz.conv import same_padding
+
+    step = size if stride is None else stride
+    assert pooling.pads(shape, size, stride, "valid") == (0, 0, 0, 0)
+    assert pooling.pads(shape, size, stride, "same") == (
+        *same_padding(shape[0], size, step),
+        *same_padding(shape[1], size, step),
+    )
+    out = pooling.pool2d(np.zeros(shape), size, stride, padding="same")
+    top, bottom, left, right = pooling.pads(shape, size, stride, "same")
+    assert out.shape[:2] == (
+        (shape[0] + top + bottom - size) // step + 1,
+        (shape[1] + left + right - size) // step + 1,
+    )
+
+
+def test_pads_refuse_bad_settings_with_a_key():
+    for kwargs, key in [
+        ({"size": 0}, "shape.pool_too_small"),
+        ({"stride": 0}, "shape.stride_too_small"),
+        ({"padding": "full"}, "shape.unknown_padding"),
+    ]:
+        with pytest.raises(ShapeError) as caught:
+            pooling.pads((4, 4), **{"size": 2, **kwargs})
+        assert caught.value.key == key

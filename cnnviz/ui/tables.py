@@ -4,12 +4,9 @@ from __future__ import annotations
 
 import pandas as pd
 
+from cnnviz.formatting import shape_text
 from cnnviz.params import Summary
 from cnnviz.ui import t
-
-
-def shape_text(shape: tuple[int, ...]) -> str:
-    return " × ".join(map(str, shape))
 
 
 def layer_table(summary: Summary, with_params: bool = True) -> pd.DataFrame:
