@@ -34,6 +34,16 @@ class PoolStep:
     argmax: tuple[int, int] | None  # position of the max inside the window (max pooling)
 
     @property
+    def padded(self) -> int:
+        """How many cells of the window are padding ("same"): left out of a max or a mean."""
+        return int(np.isnan(self.window).sum())
+
+    @property
+    def counted(self) -> int:
+        """How many input cells the window holds: the ones its max or mean is taken over."""
+        return self.window.size - self.padded
+
+    @property
     def position_of_max(self) -> tuple[int, int] | None:
         """(row, col) of the winning value inside the window; None for average pooling."""
         return self.argmax

@@ -23,6 +23,7 @@ __all__ = [
     "explain_conv_output",
     "explain_pool_output",
     "pool_output_size",
+    "with_pooling_advice",
 ]
 
 
@@ -127,3 +128,20 @@ def explain_pool_output(
 def pool_output_size(n: int, pool: int, stride: int | None = None, padding: str = "valid") -> int:
     """O = ⌊(I − F) / S⌋ + 1 (valid) or ⌈I / S⌉ (same), with S = F by default."""
     return explain_pool_output(n, pool, stride, padding).size
+
+
+POOLING_LAYERS = ("MaxPooling2D", "AveragePooling2D")
+
+
+def with_pooling_advice(error: ShapeError, layers: list[dict] | tuple[dict, ...]) -> ShapeError:
+    """`error`, advising to remove a pooling layer only where one shrinks the maps first.
+
+    A layer table that shrinks the maps below 1×1 (shape.layer_too_small, layer counted from 1)
+    becomes shape.layer_too_small_pool when a pooling layer sits at or before that layer.
+    """
+    if error.key != "shape.layer_too_small":
+        return error
+    before = layers[: int(error.values["layer"])]
+    if any(layer.get("type") in POOLING_LAYERS for layer in before):
+        return ShapeError("shape.layer_too_small_pool", **error.values)
+    return error

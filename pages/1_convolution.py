@@ -11,6 +11,7 @@ from cnnviz import conv, images, plots
 from cnnviz.errors import CnnvizError
 from cnnviz.examples import EXAMPLES
 from cnnviz.formatting import shape_text
+from cnnviz.padding import keras_refuses
 from cnnviz.ui import choice, inputs, set_choice, show_error, start_page, t
 
 start_page()
@@ -61,7 +62,9 @@ def photo_patch(photo: np.ndarray, kernel: np.ndarray, stride, padding, dilation
     return inputs.crop_picker("conv", photo, CROP)
 
 
-def step_through(grid: np.ndarray, kernel: np.ndarray, stride, padding, dilation) -> None:
+def step_through(
+    grid: np.ndarray, kernel: np.ndarray, stride, padding, dilation, example: str | None
+) -> None:
     """The window sliding over `grid`, one output cell per step."""
     try:
         steps = conv.conv2d_steps(grid, kernel, stride, padding, dilation)
@@ -70,6 +73,8 @@ def step_through(grid: np.ndarray, kernel: np.ndarray, stride, padding, dilation
     except CnnvizError as error:
         show_error(error)
         return
+    if example:
+        st.caption(t(f"conv.about_{example}", output=shape_text(output_grid.shape)))
     st.markdown(
         t("conv.sizes", input=shape_text(grid.shape), padded=shape_text(padded.shape),
           output=shape_text(output_grid.shape), count=len(steps))
@@ -115,11 +120,11 @@ with result:
     elif picture is None:
         st.info(t("conv.choose_input"))
     else:
+        if keras_refuses(stride, dilation):
+            st.warning(t("padding.keras_refuses"))
         grid = picture.values
         if picture.is_photo:
             grid = photo_patch(picture.values, kernel, stride, padding, dilation)
-        elif example:
-            st.caption(t(f"conv.about_{example}"))
         if grid is not None:
-            step_through(grid, kernel, stride, padding, dilation)
+            step_through(grid, kernel, stride, padding, dilation, example)
 st.info(t("conv.cross_correlation"))

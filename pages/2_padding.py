@@ -55,17 +55,19 @@ with single:
                         effective=explained.effective_kernel,
                     )
                 )
+            uncovered = padding.uncovered_input(explained)
             if explained.fits_evenly:
                 st.success(t("padding.fits"))
             else:
-                st.warning(
-                    t(
-                        "padding.not_fits",
-                        exact=f"{explained.exact:.2f}",
-                        size=explained.size,
-                        dropped=explained.dropped,
-                    )
+                not_fits = t(
+                    "padding.not_fits", exact=f"{explained.exact:.2f}", size=explained.size
                 )
+                dropped = (
+                    t("padding.dropped_input", dropped=uncovered)
+                    if uncovered
+                    else t("padding.dropped_padding", dropped=explained.dropped)
+                )
+                st.warning(f"{not_fits} {dropped}")
             positions = explained.size * explained.size
             position = (
                 st.slider(t("padding.position"), 1, positions, 1, key="pad_position")
@@ -82,7 +84,8 @@ with single:
                 explained.size,
             )
             st.plotly_chart(figure, key="pad_figure", width="content")
-            st.caption(t("padding.legend"))
+            legend = t("padding.legend")
+            st.caption(f"{legend} {t('padding.legend_dropped')}" if uncovered else legend)
             keras_modes = pd.DataFrame(
                 [
                     {
@@ -95,6 +98,8 @@ with single:
             )
             st.markdown(t("padding.keras"))
             st.dataframe(keras_modes, hide_index=True)
+            if padding.keras_refuses(stride, dilation):
+                st.warning(t("padding.keras_refuses"))
 
 with chain:
     name = choice(

@@ -2,8 +2,8 @@
 
 import streamlit as st
 
-from cnnviz import architectures, conv, params, plots, pooling
-from cnnviz.errors import CnnvizError
+from cnnviz import architectures, conv, params, plots, pooling, shapes
+from cnnviz.errors import CnnvizError, ShapeError
 from cnnviz.formatting import count, shape_text
 from cnnviz.ui import choice, inputs, show_error, start_page, t, tables
 
@@ -94,12 +94,17 @@ with pool_tab:
                         (t("conv.input_grid"), t("pooling.output_grid")),
                     )
                     st.plotly_chart(figure, key="pool_figure")
+                    message = f"pooling.step_{mode}"
+                    if mode == "avg" and step.padded:
+                        message = "pooling.step_avg_padded"
                     st.markdown(
                         t(
-                            f"pooling.step_{mode}",
+                            message,
                             value=f"{step.value:.4g}",
                             row=step.row,
                             col=step.col,
+                            counted=step.counted,
+                            padded=step.padded,
                         )
                     )
 
@@ -140,6 +145,9 @@ with params_tab:
         input_shape, layers = arch.input_shape, list(arch.layers)
     try:
         summary = params.summarize(layers, input_shape)
+    except ShapeError as error:
+        show_error(shapes.with_pooling_advice(error, layers))
+        summary = None
     except CnnvizError as error:
         show_error(error)
         summary = None

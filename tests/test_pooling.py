@@ -160,3 +160,12 @@ def test_pads_refuse_bad_settings_with_a_key():
         with pytest.raises(ShapeError) as caught:
             pooling.pads((4, 4), **{"size": 2, **kwargs})
         assert caught.value.key == key
+
+
+def test_average_pooling_with_same_padding_counts_only_input_cells():
+    x = np.arange(25.0).reshape(5, 5)
+    steps = pooling.pool2d_steps(x, 2, mode="avg", padding="same")  # pads one row and column after
+    last = steps[-1]
+    assert (last.padded, last.counted) == (3, 1) and last.value == 24.0
+    assert (steps[0].padded, steps[0].counted) == (0, 4)
+    assert [s.padded for s in steps if s.row < 2 and s.col < 2] == [0, 0, 0, 0]

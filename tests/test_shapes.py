@@ -161,3 +161,43 @@ def test_fractional_or_missing_settings_raise_with_a_message_in_both_languages(a
     assert caught.value.key == key
     for lang in ("en", "ko"):
         assert "{" not in i18n.t(key, lang, **caught.value.values)
+
+
+@pytest.mark.parametrize(
+    ("layers", "key"),
+    [
+        ([{"type": "Conv2D", "filters": 4, "kernel_size": 40}], "shape.layer_too_small"),
+        (
+            [
+                {"type": "Conv2D", "filters": 4, "kernel_size": 40},
+                {"type": "MaxPooling2D", "pool_size": 2},
+            ],
+            "shape.layer_too_small",
+        ),
+        (
+            [
+                {"type": "AveragePooling2D", "pool_size": 2},
+                {"type": "Conv2D", "filters": 4, "kernel_size": 20},
+            ],
+            "shape.layer_too_small_pool",
+        ),
+        ([{"type": "MaxPooling2D", "pool_size": 2}] * 6, "shape.layer_too_small_pool"),
+    ],
+)
+def test_pooling_advice_only_where_a_pooling_layer_shrinks_the_maps_first(layers, key):
+    from cnnviz import params
+
+    with pytest.raises(ShapeError) as caught:
+        params.summarize(layers, (28, 28, 1))
+    advised = shapes.with_pooling_advice(caught.value, layers)
+    assert advised.key == key
+    message = i18n.t(advised.key, "en", **advised.values)
+    assert ("pooling layer" in message) == key.endswith("_pool")
+    korean = i18n.t(advised.key, "ko", **advised.values)
+    assert "below 1×1" in message and "1×1보다 작아집니다" in korean
+    assert ("풀링 층을 빼거나" in korean) == key.endswith("_pool")
+
+
+def test_pooling_advice_leaves_other_errors_alone():
+    error = ShapeError("shape.kernel_empty")
+    assert shapes.with_pooling_advice(error, [{"type": "MaxPooling2D"}]) is error

@@ -143,3 +143,73 @@ def test_layer_table_columns_are_translated_in_korean_and_keep_their_keys():
     shown_tables = [d.value for d in at.dataframe if d is not editor]
     for table in shown_tables:
         assert all(hangul(str(header)) for header in table.columns), list(table.columns)
+
+
+def set_padding_page(at, size, kernel, pad, stride, dilation=1):
+    at.number_input(key="pad_size").set_value(size).run()
+    at.number_input(key="pad_kernel").set_value(kernel).run()
+    at.number_input(key="pad_amount").set_value(pad).run()
+    at.number_input(key="pad_stride").set_value(stride).run()
+    at.number_input(key="pad_dilation").set_value(dilation).run()
+    assert not at.exception
+    legend = next(c.value for c in at.caption if c.value.startswith("Grey"))
+    return " ".join(w.value for w in at.warning), legend
+
+
+def test_left_over_padding_is_not_called_red_input():
+    at = open_page("pages/2_padding.py")
+    warning, legend = set_padding_page(at, 8, 3, 1, 3)
+    assert "does not fit evenly" in warning and "red" not in warning.lower()
+    assert "every input cell is still used" in warning
+    assert "Red" not in legend
+
+
+def test_input_cells_no_window_covers_are_counted_and_called_red():
+    at = open_page("pages/2_padding.py")
+    warning, legend = set_padding_page(at, 11, 3, 1, 4)  # two left over: one of them padding
+    assert "The last 1 row(s) and column(s) of the input (red)" in warning
+    assert "Red: input cells no window covers." in legend
+
+
+def test_stride_with_dilation_says_keras_refuses_it():
+    at = open_page("pages/2_padding.py")
+    warning, _ = set_padding_page(at, 9, 3, 0, 2, dilation=2)
+    assert "Keras's Conv2D refuses" in warning
+    table = next(d.value for d in at.dataframe if "⌈I / S⌉" in d.value.to_string())
+    assert list(table["Output size"]) == ["—", "—"]
+    at = open_page(CONV)
+    at.number_input(key="conv_stride").set_value(2).run()
+    assert not any("refuses" in w.value for w in at.warning)
+    at.number_input(key="conv_dilation").set_value(2).run()
+    assert any("Keras's Conv2D refuses" in w.value for w in at.warning)
+
+
+def test_example_caption_gives_the_output_size_in_use():
+    at = open_page(CONV)
+    at.selectbox(key="conv_example@en").set_value("binary_seven").run()
+    assert "output (5×5 here)" in at.caption[0].value
+    at.number_input(key="conv_stride").set_value(2).run()
+    assert "output (3×3 here)" in at.caption[0].value
+    assert "output **3×3**" in at.markdown[1].value
+    at.selectbox(key="conv_example@en").set_value("five_by_five").run()
+    assert at.caption[0].value.endswith("the output is 2×2.")
+
+
+def test_average_pooling_with_same_padding_says_padding_is_left_out():
+    at = open_page("pages/3_pooling.py")
+    at.radio(key="pool_mode@en").set_value("avg").run()
+    at.radio(key="pool_padding@en").set_value("same").run()
+    first = next(m.value for m in at.markdown if m.value.startswith("Output cell"))
+    assert "left out" not in first  # the first window lies inside the 5×5 input
+    at.slider(key="pool_step").set_value(8).run()  # the bottom-right window: 1 input cell
+    last = next(m.value for m in at.markdown if m.value.startswith("Output cell"))
+    assert "mean of the window's 1 input cells = **1**" in last
+    assert "3 padded cell(s) are left out of the mean" in last
+
+
+def test_a_shrinking_table_with_pooling_advises_removing_a_pooling_layer():
+    at = open_page("pages/3_pooling.py", lang="ko")
+    at.selectbox(key="params_model@ko").set_value("custom").run()
+    at.number_input(key="params_height").set_value(4).run()
+    assert not at.exception
+    assert any("풀링 층을 빼거나" in e.value for e in at.error)
