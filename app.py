@@ -3,9 +3,11 @@
 import streamlit as st
 
 from cnnviz import patches
+from cnnviz.quiet import quiet_tensorflow
 from cnnviz.ui import language_selector, t
 from cnnviz.workers import share_the_gpu
 
+quiet_tensorflow()  # before anything imports TensorFlow (here and in every training worker)
 patches.apply_all()  # what cnnviz changes inside Streamlit and Plotly, before any page runs
 st.set_page_config(page_title="cnnviz", page_icon="🧠", layout="wide")
 share_the_gpu()  # with the training processes (before any page loads Keras)
