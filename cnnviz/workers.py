@@ -46,6 +46,8 @@ from pathlib import Path
 
 import psutil
 
+from cnnviz.quiet import quiet_tensorflow
+
 log = logging.getLogger(__name__)
 
 START_TIMEOUT = 180.0  # seconds a worker may take to import Keras (a busy two-core machine)
@@ -323,6 +325,7 @@ def serve(
         initializer()
     lower_priority(nice)
     share_the_gpu()
+    quiet_tensorflow()  # a worker started by other code than app.py
     for name, value in JAX_CACHE.items():
         os.environ.setdefault(name, value)
     # the server may go at any moment: then there is nobody to tell
