@@ -171,7 +171,7 @@ async def trainer(url: str, name: str, stop: asyncio.Event, log: list, epochs: i
 
 
 def cpu_by_role(server_pid: int) -> dict[int, tuple[str, float]]:
-    """Every process this benchmark started, by role, with its CPU seconds so far (/proc): the
+    """Every process this benchmark started, by role, with its CPU seconds so far (psutil): the
     server, its training processes, chromium, and the harness (this process with its light
     clients, and Playwright's driver)."""
     table = processes()
@@ -187,11 +187,11 @@ def cpu_by_role(server_pid: int) -> dict[int, tuple[str, float]]:
     for pid, info in table.items():
         if not descends(pid, os.getpid()):
             continue
-        if b"cnnviz.workers" in info.argv:
+        if info.is_training_worker:
             role = "training processes"
         elif descends(pid, server_pid):
             role = "server"
-        elif b"chrom" in info.argv[0]:
+        elif info.argv and "chrom" in info.argv[0]:
             role = "chromium"
         else:
             role = "harness (light clients, Playwright)"

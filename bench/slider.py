@@ -34,7 +34,8 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from tests.e2e.conftest import CHROMIUM, IDLE, free_port, start_server  # noqa: E402
+from bench.st_client import serve  # noqa: E402
+from tests.e2e.conftest import CHROMIUM, IDLE  # noqa: E402
 
 CHROMIUM_ARGS = [
     "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
@@ -268,27 +269,21 @@ def main() -> None:
     if not args.no_photo_model:
         env["KERAS_HOME"] = str(photo_model_home())
     print(f"{os.cpu_count()} cores, load average {os.getloadavg()[0]:.1f} at the start")
-    port = free_port()
-    server = start_server(port, env)
-    url = f"http://127.0.0.1:{port}"
-    try:
-        with sync_playwright() as p:
-            browser = p.chromium.launch(executable_path=CHROMIUM, headless=True, args=CHROMIUM_ARGS)
-            runs_out: list = []
-            page, runs = open_features(browser, url, runs_out)
-            digits = measure(page, runs, args.steps, args.warm_up, press_arrow(page),
-                             next_digit(page))  # fmt: skip
-            report("MNIST CNN, test digits", digits, "whole page (digit +1)", target=0.3)
-            if not args.no_photo_model:
-                choose_photo_model(page, runs)
-                photos = measure(page, runs, args.steps, args.warm_up, press_arrow(page),
-                                 next_sample(page))  # fmt: skip
-                report("MobileNetV2 (random weights), sample photos", photos,
-                       "whole page (cat/coffee)")  # fmt: skip
-            browser.close()
-    finally:
-        server.terminate()
-        server.wait(timeout=20)
+    with serve(env=env, timeout=60) as server, sync_playwright() as p:
+        url = server.url
+        browser = p.chromium.launch(executable_path=CHROMIUM, headless=True, args=CHROMIUM_ARGS)
+        runs_out: list = []
+        page, runs = open_features(browser, url, runs_out)
+        digits = measure(page, runs, args.steps, args.warm_up, press_arrow(page),
+                         next_digit(page))  # fmt: skip
+        report("MNIST CNN, test digits", digits, "whole page (digit +1)", target=0.3)
+        if not args.no_photo_model:
+            choose_photo_model(page, runs)
+            photos = measure(page, runs, args.steps, args.warm_up, press_arrow(page),
+                             next_sample(page))  # fmt: skip
+            report("MobileNetV2 (random weights), sample photos", photos,
+                   "whole page (cat/coffee)")  # fmt: skip
+        browser.close()
     print(f"load average {os.getloadavg()[0]:.1f} at the end")
 
 

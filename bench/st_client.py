@@ -25,6 +25,7 @@ import os
 import socket
 import subprocess
 import sys
+import tempfile
 import time
 import uuid
 from collections.abc import Callable, Iterator
@@ -33,6 +34,8 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
 
+import psutil
+import requests
 from streamlit.proto.BackMsg_pb2 import BackMsg
 from streamlit.proto.ClientState_pb2 import ClientState
 from streamlit.proto.Common_pb2 import FileUploaderState
@@ -88,7 +91,7 @@ def serve(
     a class does (use it only where nothing outside can reach this machine, e.g. a namespace).
     """
     port = free_port()
-    log_path = log_path or Path(f"/tmp/cnnviz-server-{port}.log")
+    log_path = log_path or Path(tempfile.gettempdir()) / f"cnnviz-server-{port}.log"
     cmd = [
         sys.executable, "-m", "streamlit", "run", script, "--server.port", str(port),
         *(["--server.address", address] if address else []),
@@ -104,8 +107,8 @@ def serve(
     try:
         deadline = started + timeout
         while True:
-            with contextlib.suppress(OSError):
-                if _http("GET", f"{url}/_stcore/health")[0] == 200:
+            with contextlib.suppress(requests.RequestException):
+                if requests.get(f"{url}/_stcore/health", timeout=1).status_code == 200:
                     break
             if process.poll() is not None:
                 raise StreamlitClientError(f"server exited: {log_path.read_text()[-2000:]}")
@@ -123,40 +126,39 @@ def serve(
 
 
 def rss_mb(pid: int) -> float:
-    """Resident memory of a process in MB (VmRSS from /proc/<pid>/status)."""
-    for line in Path(f"/proc/{pid}/status").read_text().splitlines():
-        if line.startswith("VmRSS:"):
-            return int(line.split()[1]) / 1024
-    raise ValueError(f"no VmRSS for {pid}")
+    """Resident memory of a process in MB."""
+    return psutil.Process(pid).memory_info().rss / 2**20
 
 
 @dataclass(frozen=True)
 class ProcessInfo:
-    """One process as /proc/<pid>/stat and cmdline show it."""
+    """One process: its parent, command line and CPU time so far."""
 
     parent: int
-    argv: list[bytes]
+    argv: list[str]
     cpu: float  # user + system CPU seconds so far
+
+    @property
+    def is_training_worker(self) -> bool:
+        """A training process of cnnviz.workers (started by multiprocessing's "spawn")."""
+        return any("spawn_main" in part for part in self.argv)
 
 
 def process_info(pid: int) -> ProcessInfo:
-    """Parent, command line and CPU time of `pid` (OSError/IndexError/ValueError once it ended)."""
-    folder = Path(f"/proc/{pid}")
-    fields = (folder / "stat").read_text().rsplit(")", 1)[1].split()
-    return ProcessInfo(
-        parent=int(fields[1]),
-        argv=(folder / "cmdline").read_bytes().split(b"\0"),
-        cpu=(int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK"),  # utime + stime
-    )
+    """Parent, command line and CPU time of `pid` (psutil.NoSuchProcess once it ended)."""
+    process = psutil.Process(pid)
+    with process.oneshot():
+        times = process.cpu_times()
+        return ProcessInfo(process.ppid(), process.cmdline(), times.user + times.system)
 
 
 def processes() -> dict[int, ProcessInfo]:
     """Every process running now, by pid."""
     found = {}
-    for folder in Path("/proc").glob("[0-9]*"):
+    for process in psutil.process_iter():
         try:
-            found[int(folder.name)] = process_info(int(folder.name))
-        except (OSError, ValueError, IndexError):  # a process that ended meanwhile
+            found[process.pid] = process_info(process.pid)
+        except psutil.Error:  # a process that ended meanwhile, or one we may not read
             continue
     return found
 
@@ -167,12 +169,15 @@ def cpu_seconds(pid: int) -> float:
 
 
 def worker_pids(pid: int) -> list[int]:
-    """The training processes (`python -m cnnviz.workers`) the server `pid` has started."""
-    return sorted(
-        child
-        for child, info in processes().items()
-        if info.parent == pid and b"cnnviz.workers" in info.argv
-    )
+    """The training processes (`cnnviz.workers`) the server `pid` has started."""
+    found = []
+    for child in psutil.Process(pid).children():
+        try:
+            if process_info(child.pid).is_training_worker and child.status() != "zombie":
+                found.append(child.pid)
+        except psutil.Error:  # ended meanwhile
+            continue
+    return sorted(found)
 
 
 class StreamlitClientError(RuntimeError):

@@ -34,21 +34,20 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 import keras  # noqa: E402
 import numpy as np  # noqa: E402
+import psutil  # noqa: E402
 
-from cnnviz import data, models, training, workers  # noqa: E402
+from cnnviz import batches, data, jobs, models, patches, recipes, training, workers  # noqa: E402
 from cnnviz.architectures import ARCHITECTURES  # noqa: E402
 
 
 def rss_mb() -> float:
-    """Resident memory of this process in MB (Linux /proc)."""
-    with open("/proc/self/statm") as f:
-        pages = int(f.read().split()[1])
-    return pages * os.sysconf("SC_PAGE_SIZE") / 1e6
+    """Resident memory of this process in MB."""
+    return psutil.Process().memory_info().rss / 1e6
 
 
 def compiled(model: keras.Model, config: training.TrainConfig, spe: int) -> keras.Model:
     model.compile(
-        optimizer=training.make_optimizer(config),
+        optimizer=recipes.make_optimizer(config),
         loss="sparse_categorical_crossentropy",
         metrics=["accuracy"],
         steps_per_execution=spe,
@@ -169,7 +168,8 @@ def time_to_accuracy(dataset, architecture, config, target: float) -> list[tuple
 
 def memory_over_trainings(dataset, name: str, count: int = 10) -> list[float]:
     """RSS (MB) after each of `count` small trainings of course model `name`, one after another,
-    each a `TrainingJob` in its own thread as in the server (one epoch on 600 images)."""
+    each a `TrainingJob` in this process, patched as a worker is (one epoch on 600 images)."""
+    patches.skip_single_replica_all_reduce()
     sizes = []
     config = training.TrainConfig(epochs=1, batch_size=64, max_train_images=600)
     architecture = ARCHITECTURES[name]
@@ -178,7 +178,7 @@ def memory_over_trainings(dataset, name: str, count: int = 10) -> list[float]:
         def build(seed: int = seed) -> keras.Model:
             return models.build(architecture, dataset.input_shape, dataset.num_classes, seed)
 
-        job = training.TrainingJob(build, dataset, replace(config, seed=seed))
+        job = jobs.TrainingJob(build, dataset, replace(config, seed=seed), run=training.train_built)
         job.start()
         job.wait()
         del job
@@ -207,11 +207,11 @@ def main() -> None:
     parser.add_argument(
         "--batches-together",
         choices=["gpu", "always", "never"],
-        default=training.RUN_BATCHES_TOGETHER,
+        default=batches.RUN_BATCHES_TOGETHER,
         help="JAX: run each steps_per_execution batches in one compiled call (a scan)",
     )
     args = parser.parse_args()
-    training.RUN_BATCHES_TOGETHER = args.batches_together
+    batches.RUN_BATCHES_TOGETHER = args.batches_together
 
     dataset = data.load(args.dataset)
     architecture = ARCHITECTURES[args.model]
@@ -222,7 +222,7 @@ def main() -> None:
         on_device={"auto": None, "yes": True, "no": False}[args.on_device],
     )
     spe = args.steps_per_execution or (32 if training.gpu_name() else 1)
-    train_rows, validation_rows = training._split(dataset, config)
+    train_rows, validation_rows = batches.split(dataset, config)
     print(f"device: {training.device_description()}, keras {keras.__version__}")
     print(f"load average: {os.getloadavg()[0]:.2f} on {os.cpu_count()} cores")
     print(
@@ -305,7 +305,7 @@ def main() -> None:
         )
 
     if not args.skip_target:
-        recipe = replace(training.RECIPES["quick"], epochs=4)
+        recipe = replace(recipes.RECIPES["quick"], epochs=4)
         points = time_to_accuracy(dataset, architecture, recipe, 0.97)
         for epoch, (seconds, accuracy) in enumerate(points, start=1):
             print(

@@ -14,9 +14,10 @@ import time
 
 import pytest
 
+from bench.st_client import serve
 from cnnviz.i18n import catalogue
 from tests import corpus
-from tests.e2e.conftest import ROOT, free_port, screenshot, start_server, wait_idle
+from tests.e2e.conftest import ROOT, screenshot, wait_idle
 from tests.e2e.test_walkthrough import (
     ERROR_ALERT,
     assert_clean,
@@ -209,11 +210,8 @@ def photo_server(tmp_path_factory):
     spec = applications.PHOTO_MODELS["mobilenet_v2"]
     save_imagenet_style_weights(model, home / "models" / spec.weights_file)
     convs = sum(type(layer).__name__ in CONV_KINDS for layer in model.layers)
-    port = free_port()
-    proc = start_server(port, {"KERAS_HOME": str(home)})
-    yield f"http://127.0.0.1:{port}", convs
-    proc.terminate()
-    proc.wait(timeout=20)
+    with serve(env={"KERAS_HOME": str(home)}, timeout=60) as started:
+        yield started.url, convs
 
 
 def test_the_cat_on_a_photo_model_shows_the_overview_top_five_and_grad_cam(page, photo_server):

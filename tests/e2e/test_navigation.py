@@ -2,7 +2,8 @@
 
 import pytest
 
-from tests.e2e.conftest import free_port, screenshot, start_server, wait_idle
+from bench.st_client import serve
+from tests.e2e.conftest import screenshot, wait_idle
 
 # the home page is the default page: its URL is the app's root
 PAGES = ["", "convolution", "padding", "pooling", "train", "features", "rotation"]
@@ -23,22 +24,17 @@ def assert_clean(page) -> None:
 
 def test_a_page_opened_by_url_first_after_start_up_runs_inside_the_app(browser):
     """The first visitor of a fresh server opens a lesson by its URL (a link the teacher shared)."""
-    port = free_port()
-    server = start_server(port)
-    try:
+    with serve(timeout=60) as fresh:
         page = browser.new_page(viewport={"width": 1400, "height": 1000})
-        page.goto(f"http://127.0.0.1:{port}/padding")
+        page.goto(f"{fresh.url}/padding")
         wait_idle(page)
         page.wait_for_timeout(500)
         assert_clean(page)
         assert page.locator("h1").first.inner_text() == "Padding & stride"
-        page.goto(f"http://127.0.0.1:{port}/pooling")
+        page.goto(f"{fresh.url}/pooling")
         wait_idle(page)
         assert_clean(page)
         page.close()
-    finally:
-        server.terminate()
-        server.wait(timeout=20)
 
 
 @pytest.mark.parametrize("url_path", PAGES)
