@@ -12,7 +12,7 @@ from cnnviz.errors import CnnvizError
 from cnnviz.examples import EXAMPLES
 from cnnviz.formatting import shape_text
 from cnnviz.padding import keras_refuses
-from cnnviz.ui import choice, inputs, set_choice, show_error, start_page, t
+from cnnviz.ui import choice, inputs, set_choice, show_error, start_page, stepper, t
 
 start_page()
 
@@ -79,12 +79,8 @@ def step_through(
         t("conv.sizes", input=shape_text(grid.shape), padded=shape_text(padded.shape),
           output=shape_text(output_grid.shape), count=len(steps))
     )  # fmt: skip
-    interval = inputs.play_interval("conv")
 
-    @st.fragment(run_every=interval)
-    def stepper() -> None:
-        inputs.advance_if_playing("conv", len(steps))
-        index = inputs.step_controls("conv", len(steps))
+    def draw(index: int) -> None:
         step = steps[index]
         titles = (t("conv.input_grid"), t("conv.kernel_grid"), t("conv.output_grid"))
         figure = plots.conv_step_figure(
@@ -94,7 +90,7 @@ def step_through(
         st.markdown(t("conv.step", index=index, last=len(steps) - 1, row=step.row, col=step.col))
         st.code(step.expression, language=None, wrap_lines=True)
 
-    stepper()
+    stepper.show("conv", len(steps), draw)
 
 
 st.title(t("conv.title"))

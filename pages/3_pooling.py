@@ -5,7 +5,7 @@ import streamlit as st
 from cnnviz import architectures, conv, params, plots, pooling, shapes
 from cnnviz.errors import CnnvizError, ShapeError
 from cnnviz.formatting import count, shape_text
-from cnnviz.ui import choice, inputs, show_error, start_page, t, tables
+from cnnviz.ui import choice, inputs, show_error, start_page, stepper, t, tables
 
 start_page()
 
@@ -77,12 +77,8 @@ with pool_tab:
                         output=shape_text(output.shape),
                     )
                 )
-                interval = inputs.play_interval("pool")
 
-                @st.fragment(run_every=interval)
-                def stepper() -> None:
-                    inputs.advance_if_playing("pool", len(steps))
-                    index = inputs.step_controls("pool", len(steps))
+                def draw(index: int) -> None:
                     step = steps[index]
                     figure = plots.pool_step_figure(
                         grid,
@@ -108,7 +104,7 @@ with pool_tab:
                         )
                     )
 
-                stepper()
+                stepper.show("pool", len(steps), draw)
                 st.markdown(
                     t(
                         "pooling.gap_grid",

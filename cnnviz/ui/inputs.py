@@ -1,4 +1,4 @@
-"""Input widgets shared by the lesson pages: pictures, kernels, stride/padding, step controls.
+"""Input widgets shared by the lesson pages: pictures, kernels, stride/padding, layer tables.
 
 Each widget takes a `key` prefix so two pages (or two uses on one page) keep separate state.
 """
@@ -171,53 +171,6 @@ def conv_settings(
         key=f"{key}_dilation",
     )
     return int(stride), padding, int(dilation)
-
-
-def step_controls(key: str, count: int) -> int:
-    """Previous / next buttons, a slider and a play switch over `count` steps; returns the step."""
-    state = f"{key}_step"
-    if st.session_state.get(state, 0) >= count:
-        st.session_state[state] = count - 1
-
-    def move(delta: int) -> None:
-        st.session_state[state] = (st.session_state.get(state, 0) + delta) % count
-
-    back, forward = st.columns(2)
-    back.button(
-        t("widgets.previous"),
-        on_click=move,
-        args=(-1,),
-        key=f"{key}_previous",
-        width="stretch",
-    )
-    forward.button(t("widgets.next"), on_click=move, args=(1,), key=f"{key}_next", width="stretch")
-    if count > 1:
-        st.slider(
-            t("widgets.step"),
-            0,
-            count - 1,
-            key=state,
-            format="%d",
-            help=t("widgets.step_help", count=count),
-        )
-    else:
-        st.session_state[state] = 0
-    return st.session_state[state]
-
-
-PLAY_SECONDS = 0.8
-
-
-def play_interval(key: str) -> float | None:
-    """A play switch: the rerun interval for the stepping fragment while on, else None."""
-    playing = st.toggle(t("widgets.play"), key=f"{key}_playing")
-    return PLAY_SECONDS if playing else None
-
-
-def advance_if_playing(key: str, count: int) -> None:
-    """Called first in a page's stepping fragment: move one step on while play is on."""
-    if st.session_state.get(f"{key}_playing") and count > 1:
-        st.session_state[f"{key}_step"] = (st.session_state.get(f"{key}_step", 0) + 1) % count
 
 
 def layer_table_editor(key: str, start: tuple[dict, ...] | list[dict]) -> list[dict]:

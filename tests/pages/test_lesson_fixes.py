@@ -11,6 +11,7 @@ import base64
 import json
 
 import numpy as np
+import pytest
 
 from cnnviz import conv
 from cnnviz.examples import EXAMPLES
@@ -213,3 +214,36 @@ def test_a_shrinking_table_with_pooling_advises_removing_a_pooling_layer():
     at.number_input(key="params_height").set_value(4).run()
     assert not at.exception
     assert any("풀링 층을 빼거나" in e.value for e in at.error)
+
+
+def test_next_step_goes_round():
+    from cnnviz.ui.stepper import next_step
+
+    assert [next_step(i, 1, 4) for i in range(4)] == [1, 2, 3, 0]
+    assert next_step(0, -1, 4) == 3
+
+
+@pytest.mark.parametrize(
+    ("page", "key", "count"), [(CONV, "conv", 9), ("pages/3_pooling.py", "pool", 4)]
+)
+def test_one_stepper_steps_both_lessons_the_same_way(page, key, count):
+    at = open_page(page)
+    assert at.slider(key=f"{key}_step").max == count - 1
+    at.button(key=f"{key}_previous").click().run()  # from the first step round to the last
+    assert at.slider(key=f"{key}_step").value == count - 1
+    at.button(key=f"{key}_next").click().run()
+    assert at.slider(key=f"{key}_step").value == 0
+    at.toggle(key=f"{key}_playing").set_value(True).run()  # playing: one step on per run
+    assert at.slider(key=f"{key}_step").value == 1
+    at.toggle(key=f"{key}_playing").set_value(False).run()
+    assert at.slider(key=f"{key}_step").value == 1
+    assert not at.exception
+
+
+def test_the_step_shown_stays_within_fewer_steps():
+    at = open_page(CONV)
+    at.slider(key="conv_step").set_value(8).run()
+    at.number_input(key="conv_stride").set_value(2).run()  # 9 steps become 4
+    assert at.slider(key="conv_step").value == 3
+    first = conv.conv2d_steps(EXAMPLES["five_by_five"].grid, EXAMPLES["five_by_five"].kernel, 2)
+    assert at.code[0].value == first[3].expression
