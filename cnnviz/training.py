@@ -266,7 +266,9 @@ def train(
     )
     trainer.compile(
         optimizer=make_optimizer(config),
-        loss=keras.losses.SparseCategoricalCrossentropy(from_logits=not models.ends_in_softmax(model)),
+        loss=keras.losses.SparseCategoricalCrossentropy(
+            from_logits=not models.ends_in_softmax(model)
+        ),
         metrics=["accuracy"],
         steps_per_execution=plan.steps_per_execution,
     )

@@ -317,9 +317,7 @@ def _error_class(kind: str) -> type:
 # --- the worker's side -----------------------------------------------------------------------------
 
 
-def serve(
-    connection: Connection, nice: int, initializer: Callable[[], None] | None = None
-) -> None:
+def serve(connection: Connection, nice: int, initializer: Callable[[], None] | None = None) -> None:
     """The worker process: lower its priority, import Keras, train the one job that comes."""
     if initializer is not None:
         initializer()

@@ -356,9 +356,7 @@ def augmentation_preview(dataset: data.Dataset, key: tuple, config: recipes.Trai
 # --- training and the live view -------------------------------------------------------------------
 
 
-def start_training(
-    chosen: ModelChoice, dataset: data.Dataset, config: recipes.TrainConfig
-) -> None:
+def start_training(chosen: ModelChoice, dataset: data.Dataset, config: recipes.TrainConfig) -> None:
     """Replace this session's job with a new one and start it (the old result is let go)."""
     slot = job_slot()
     if slot.job is not None:
