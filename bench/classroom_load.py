@@ -81,14 +81,14 @@ async def socket_student(url: str, name: str, photo: tuple[str, bytes], go: asyn
     try:
         started = time.monotonic()
         session = await Session.open(url, "features", timeout=TIMEOUT)
-        await session.set(t("features.photo_source", "en"), t("features.photo_source_upload", "en"))
+        await session.set(t("widgets.source", "en"), t("widgets.source_upload", "en"))
         check(session)
         outcome.open_s = time.monotonic() - started
         ready.append(name)
         await go.wait()
         await asyncio.sleep(delay)
         started = time.monotonic()
-        status = await session.upload(t("features.photo_upload", "en"), *photo)
+        status = await session.upload(t("widgets.upload", "en"), *photo)
         if status != 204:
             raise RuntimeError(f"upload answered HTTP {status}")
         await session.wait_for(has_predictions, TIMEOUT)

@@ -61,7 +61,7 @@ from cnnviz.architectures import ARCHITECTURES  # noqa: E402
 from cnnviz.scaling import Scaling  # noqa: E402
 from tests import corpus  # noqa: E402
 
-PHOTO_SIDE = 1024  # as cnnviz.ui.photo
+PHOTO_SIDE = 1024  # as cnnviz.ui.picture
 
 
 def best_of(repeats: int, work: Callable[[], object]) -> float:

@@ -205,7 +205,7 @@ def to_gray(img: np.ndarray) -> np.ndarray:
     return gray.round().astype(np.uint8) if img.dtype == np.uint8 else gray
 
 
-def _unit_range(img: np.ndarray) -> np.ndarray:
+def unit_range(img: np.ndarray) -> np.ndarray:
     """Pixel values -> float32 in 0..1: uint8 / 255, other integers / their maximum, floats
     above 1.5 taken as 0..255."""
     if img.dtype == np.bool_:
@@ -263,7 +263,7 @@ def to_model_input(img: np.ndarray, input_shape: tuple) -> np.ndarray:
     """
     dims = _model_dims(input_shape)
     height, width, channels = _picture_shape(dims)
-    picture = _unit_range(np.asarray(img))
+    picture = unit_range(np.asarray(img))
     if picture.ndim == 3 and picture.shape[2] == 4:
         picture = picture[:, :, :3]
     if picture.ndim not in (2, 3) or picture.ndim == 3 and picture.shape[2] not in (1, 3):
@@ -312,7 +312,7 @@ def _gray_uint8(img: np.ndarray) -> np.ndarray:
     if picture.ndim not in (2, 3) or picture.ndim == 3 and picture.shape[2] not in (1, 3):
         raise ShapeError("images.picture_shape", shape=str(picture.shape))
     if picture.dtype != np.uint8:
-        picture = (_unit_range(picture) * 255).round().astype(np.uint8)
+        picture = (unit_range(picture) * 255).round().astype(np.uint8)
     return to_gray(picture)
 
 

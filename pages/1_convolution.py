@@ -13,6 +13,7 @@ from cnnviz.examples import EXAMPLES
 from cnnviz.formatting import shape_text
 from cnnviz.padding import keras_refuses
 from cnnviz.ui import choice, inputs, set_choice, show_error, start_page, stepper, t
+from cnnviz.ui.picture import LESSON_SIDE, picture_picker
 
 start_page()
 
@@ -98,7 +99,7 @@ st.markdown(t("conv.intro"))
 
 controls, result = st.columns([1, 3], gap="large")
 with controls:  # every control is drawn on every run, whatever the input (see the docstring)
-    picture = inputs.picture_picker("conv")
+    picture = picture_picker("conv", max_side=LESSON_SIDE)
     example = picture.example if picture is not None else None
     kernel, kernel_error = None, None
     try:

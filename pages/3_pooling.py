@@ -6,6 +6,7 @@ from cnnviz import architectures, conv, params, plots, pooling, shapes
 from cnnviz.errors import CnnvizError, ShapeError
 from cnnviz.formatting import count, shape_text
 from cnnviz.ui import choice, inputs, show_error, start_page, stepper, t, tables
+from cnnviz.ui.picture import LESSON_SIDE, picture_picker
 
 start_page()
 
@@ -18,7 +19,7 @@ with pool_tab:
     st.markdown(t("pooling.intro"))
     controls, result = st.columns([1, 3], gap="large")
     with controls:
-        picture = inputs.picture_picker("pool")
+        picture = picture_picker("pool", max_side=LESSON_SIDE)
         mode = choice(
             t("pooling.mode"),
             ["max", "avg"],

@@ -1,12 +1,12 @@
 """Lesson 5 — feature maps: what every layer of a trained model makes of one picture."""
 
-import numpy as np
 import streamlit as st
 
 from cnnviz import features, images
 from cnnviz.errors import CnnvizError, ImageError
-from cnnviz.ui import feature_maps, photo, show_error, start_page, t
+from cnnviz.ui import feature_maps, show_error, start_page, t
 from cnnviz.ui import models as model_ui
+from cnnviz.ui.picture import picture_picker
 
 start_page()
 
@@ -24,18 +24,11 @@ with model_column:
 
 with input_column:
     sources = (["digit"] if chosen.is_mnist else []) + ["sample", "upload", "camera"]
-    source = photo.source_choice("features", sources)
-    if source == "digit":
-        digits = model_ui.mnist_sample()
-        index = st.number_input(t("features.digit_index"), 0, len(digits.x_test) - 1, 0,
-                                key="features_digit")  # fmt: skip
-        picture = digits.x_test[int(index)].astype(np.float32) / 255  # already as MNIST
-        st.caption(t("features.digit_label", label=int(digits.y_test[int(index)])))
-    else:
-        picture = photo.photo_from("features", source)
-    if picture is None:
+    chosen_picture = picture_picker("features", sources, extra={"digit": model_ui.mnist_test_digit})
+    if chosen_picture is None:
         st.info(t("features.choose_input"))
         st.stop()
+    picture, source = chosen_picture.values, chosen_picture.source
     # a digit model reads a photo as a digit on paper only when it looks like one
     prepare = "photo"
     if chosen.reads in ("digits", "products") and source != "digit":

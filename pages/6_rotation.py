@@ -1,40 +1,36 @@
 """Lesson 6 — rotation and shift: the MLP and the CNN side by side on the same moving digit."""
 
-import numpy as np
 import streamlit as st
 
-from cnnviz import images, plots, rotation
+from cnnviz import data, images, plots, rotation
 from cnnviz.errors import CnnvizError
 from cnnviz.ui import models as model_ui
-from cnnviz.ui import photo, show_error, start_page, t
+from cnnviz.ui import show_error, start_page, t
+from cnnviz.ui.picture import picture_picker
 
 start_page()
 
 CURVE_DIGITS = model_ui.CURVE_DIGITS  # test digits behind each point of the curves
-DIGITS = [str(d) for d in range(10)]
 
 st.title(t("rotation.title"))
 st.markdown(t("rotation.intro"))
 
-sample = model_ui.mnist_sample()
 with st.spinner(t("rotation.loading")):
     shipped = {name: model_ui.pretrained(name) for name in model_ui.COURSE_MODELS}
 
 controls, view = st.columns([1, 2], gap="large")
 with controls:
-    source = photo.source_choice("rotation", ["digit", "upload", "camera"])
-    if source == "digit":
-        index = st.number_input(t("rotation.digit_index"), 0, len(sample.x_test) - 1, 0,
-                                key="rotation_digit")  # fmt: skip
-        digit = sample.x_test[int(index), :, :, 0].astype(np.float32) / 255
-        st.caption(t("rotation.digit_label", label=int(sample.y_test[int(index)])))
+    picture = picture_picker(
+        "rotation", ["digit", "upload", "camera"], extra={"digit": model_ui.mnist_test_digit}
+    )
+    if picture is None:
+        st.info(t("rotation.choose_input"))
+        st.stop()
+    if picture.source == "digit":
+        digit = picture.values[:, :, 0]
     else:
-        picture = photo.photo_from("rotation", source)
-        if picture is None:
-            st.info(t("rotation.choose_input"))
-            st.stop()
         try:
-            digit = images.prepare_digit(picture).result
+            digit = images.prepare_digit(picture.values).result
         except CnnvizError as error:
             show_error(error)
             st.stop()
@@ -51,12 +47,12 @@ with view:
         key="rotation_digit_figure",
     )  # fmt: skip
     for column, (name, model) in zip(model_columns, shipped.items(), strict=True):
-        reading = rotation.read_digit(model, moved, DIGITS)
+        reading = rotation.read_digit(model, moved, data.DIGITS)
         with column:
             st.metric(t(f"rotation.model_{name}"), reading.label, border=True)
             st.progress(reading.probability, text=t("rotation.sure", p=reading.probability))
             if augmented is not None:
-                again = rotation.read_digit(augmented[1][name], moved, DIGITS)
+                again = rotation.read_digit(augmented[1][name], moved, data.DIGITS)
                 st.caption(t("rotation.augmented_reads", degrees=int(augmented[0]),
                              label=again.label, p=again.probability))  # fmt: skip
 

@@ -11,8 +11,6 @@ import numpy as np
 from cnnviz import data, features, scaling
 from cnnviz.errors import ModelError
 
-DIGITS = [str(d) for d in range(10)]
-
 
 @dataclass(frozen=True)
 class ChosenModel:
@@ -36,7 +34,7 @@ class ChosenModel:
     @property
     def is_mnist(self) -> bool:
         """True for a model that reads 28×28 gray digits (a photo goes through prepare_digit)."""
-        return tuple(self.input_shape) == (28, 28, 1) and list(self.class_names) == DIGITS
+        return tuple(self.input_shape) == (28, 28, 1) and list(self.class_names) == data.DIGITS
 
 
 def what_it_reads(input_shape: tuple, class_names: list[str]) -> str:
@@ -44,7 +42,7 @@ def what_it_reads(input_shape: tuple, class_names: list[str]) -> str:
     ten classes, else "pictures"."""
     if tuple(input_shape) != (28, 28, 1):
         return "pictures"
-    if list(class_names) == DIGITS:
+    if list(class_names) == data.DIGITS:
         return "digits"
     return "products" if list(class_names) == list(data.FASHION_MNIST_CLASSES) else "pictures"
 
@@ -59,7 +57,7 @@ def describe(model, source: str, label: str, class_names: list[str] | None = Non
     classes = int(outputs[-1])
     if not class_names or len(class_names) != classes:
         digits = classes == 10 and input_shape == (28, 28, 1)
-        class_names = DIGITS if digits else [f"#{i}" for i in range(classes)]
+        class_names = data.DIGITS if digits else [f"#{i}" for i in range(classes)]
     reads = what_it_reads(input_shape, class_names)
     return ChosenModel(label, model, list(class_names), input_shape, source,
                        preprocess or scaling.Scaling(), reads)  # fmt: skip

@@ -1,12 +1,10 @@
-"""Input widgets shared by the lesson pages: pictures, kernels, stride/padding, layer tables.
+"""Input widgets shared by the lesson pages: kernels, stride/padding, layer tables, crops
+(pictures come from `cnnviz.ui.picture`).
 
 Each widget takes a `key` prefix so two pages (or two uses on one page) keep separate state.
 """
 
 from __future__ import annotations
-
-from dataclasses import dataclass
-from pathlib import Path
 
 import numpy as np
 import pandas as pd
@@ -14,86 +12,10 @@ import streamlit as st
 
 from cnnviz import images
 from cnnviz.architectures import LAYER_TYPES, TABLE_COLUMNS, layers_from_table, table_rows
-from cnnviz.errors import ImageError, ShapeError
+from cnnviz.errors import ShapeError
 from cnnviz.examples import EXAMPLES
 from cnnviz.kernels import KERNELS
-from cnnviz.ui import choice, show_error, t
-
-SAMPLES = Path(__file__).resolve().parents[2] / "assets" / "samples"
-DISPLAY_SIDE = 512  # photos are filtered and shown at most this large
-
-
-@dataclass(frozen=True)
-class Picture:
-    """What the student chose to convolve: a small grid of numbers or a photo."""
-
-    values: np.ndarray  # (H, W) numbers for a grid; (H, W, 3) uint8 for a photo
-    is_photo: bool
-    example: str | None = None  # the worked example's name, when it is one
-
-
-def sample_names() -> list[str]:
-    return sorted(p.stem for p in SAMPLES.glob("*.jpg"))
-
-
-@st.cache_data(max_entries=16, show_spinner=False)
-def _sample(name: str) -> np.ndarray:
-    return images.load_image((SAMPLES / f"{name}.jpg").read_bytes(), max_side=DISPLAY_SIDE)
-
-
-@st.cache_data(max_entries=32, show_spinner=False)
-def _decode(data: bytes) -> np.ndarray:
-    return images.load_image(data, max_side=DISPLAY_SIDE)
-
-
-def upload_help() -> str:
-    return t("widgets.upload_help", limit=st.get_option("server.maxUploadSize"))
-
-
-def photo_upload(key: str) -> np.ndarray | None:
-    """A file uploader for photos; shows a clear message and returns None for a bad file."""
-    # any file is accepted here and checked by load_image, which explains what is wrong with it
-    upload = st.file_uploader(t("widgets.upload"), key=f"{key}_upload", help=upload_help())
-    if upload is None:
-        st.caption(upload_help())
-        return None
-    try:
-        return _decode(upload.getvalue())
-    except ImageError as error:
-        show_error(error)
-        return None
-
-
-def picture_picker(key: str, examples: bool = True) -> Picture | None:
-    """Choose a course example, a sample photo or an upload."""
-    sources = (["example"] if examples else []) + ["sample", "upload"]
-    source = choice(
-        t("widgets.source"),
-        sources,
-        format_func=lambda s: t(f"widgets.source_{s}"),
-        key=f"{key}_source",
-        horizontal=True,
-    )
-    if source == "example":
-        name = choice(
-            t("widgets.example"),
-            list(EXAMPLES),
-            widget="selectbox",
-            format_func=lambda n: t(f"widgets.example_{n}"),
-            key=f"{key}_example",
-        )
-        return Picture(EXAMPLES[name].grid, False, name)
-    if source == "sample":
-        name = choice(
-            t("widgets.sample"),
-            sample_names(),
-            widget="selectbox",
-            format_func=lambda n: t(f"widgets.sample_{n}"),
-            key=f"{key}_sample",
-        )
-        return Picture(_sample(name), True)
-    photo = photo_upload(key)
-    return None if photo is None else Picture(photo, True)
+from cnnviz.ui import choice, t
 
 
 def parse_grid(table: pd.DataFrame) -> np.ndarray:

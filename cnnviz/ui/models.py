@@ -12,14 +12,15 @@ from functools import partial
 
 import streamlit as st
 
-from cnnviz import applications, data, features, models, rotation
+from cnnviz import applications, data, features, images, models, rotation
 from cnnviz.architectures import ARCHITECTURES
 from cnnviz.errors import CnnvizError
 from cnnviz.jobs import TrainingJob
 from cnnviz.recipes import Augmentation, TrainConfig
 from cnnviz.ui import choice, imagenet, set_choice, show_error, t, uploaded_model
-from cnnviz.ui.chosen import DIGITS, ChosenModel, describe
+from cnnviz.ui.chosen import ChosenModel, describe
 from cnnviz.ui.model_store import SessionModel, add_session_model, session_models
+from cnnviz.ui.picture import Picture
 
 # The Train page's server-wide gate and training processes, shared so both pages together keep
 # to the gate's limit.
@@ -48,6 +49,16 @@ def pretrained_class_names(name: str) -> list[str]:
 def mnist_sample():
     """The embedded MNIST sample (cnnviz.data), loaded once per server."""
     return data.load("mnist")
+
+
+def mnist_test_digit(key: str, max_side: int = 0) -> Picture:
+    """A picture source (`picture.picture_picker`'s `extra`): a test digit of the embedded
+    sample, already as MNIST, (28, 28, 1) in 0..1; its true label under the number."""
+    digits = mnist_sample()
+    index = int(st.number_input(t("widgets.digit_index"), 0, len(digits.x_test) - 1, 0,
+                                key=f"{key}_digit"))  # fmt: skip
+    st.caption(t("widgets.digit_label", label=int(digits.y_test[index])))
+    return Picture(images.unit_range(digits.x_test[index]), False, "digit")
 
 
 def _option_label(option: str) -> str:
@@ -205,6 +216,6 @@ def _keep_augmented(degrees: float, trained: dict) -> None:
     for name, model in trained.items():
         features.warm_up(model)
         label = f"{name}_rotation_{int(degrees)}"  # a name, like the Train page's, not a sentence
-        add_session_model(SessionModel(label, model, list(DIGITS), (28, 28, 1), "trained"))
+        add_session_model(SessionModel(label, model, list(data.DIGITS), (28, 28, 1), "trained"))
     st.session_state[ROTATION_CURVES] = _curves(trained, suffix=":aug")
     st.session_state[ROTATION_MODELS] = (degrees, trained)

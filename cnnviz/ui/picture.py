@@ -26,7 +26,7 @@ from cnnviz.ui import choice, show_error, t
 
 SAMPLES = Path(__file__).resolve().parents[2] / "assets" / "samples"
 PHOTO_SIDE = 1024  # photos are decoded at most this large: far more than any model here takes
-UPLOAD_TYPES = "JPEG, PNG, WebP, BMP, GIF, TIFF"
+LESSON_SIDE = 512  # the convolution and pooling lessons filter and show photos at most this large
 
 
 @dataclass(frozen=True)
@@ -72,7 +72,7 @@ def decoded(key: str, upload, max_side: int = PHOTO_SIDE) -> np.ndarray | None:
 
 def upload_help() -> str:
     """Which files are accepted, and how large."""
-    return t("widgets.upload_help", types=UPLOAD_TYPES, limit=st.get_option("server.maxUploadSize"))
+    return t("widgets.upload_help", limit=st.get_option("server.maxUploadSize"))
 
 
 def from_example(key: str, max_side: int = PHOTO_SIDE) -> Picture:

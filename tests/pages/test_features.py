@@ -164,7 +164,7 @@ def test_an_uploaded_model_answers_with_its_own_classes(colour_model):
     assert not at.exception and not at.error
     assert sorted(chart(at, "features_top")["data"][0]["y"]) == ["#0", "#1", "#2"]
     assert [r for r in at.radio(key="features_source@en").options] == [
-        i18n.t(f"features.photo_source_{s}") for s in ("sample", "upload", "camera")
+        i18n.t(f"widgets.source_{s}") for s in ("sample", "upload", "camera")
     ]  # no MNIST test digits for a colour model
 
 
@@ -263,7 +263,7 @@ def test_moving_the_picture_and_enlarging_a_map_changes_what_is_shown():
 def test_a_camera_photo_of_a_digit_is_read_like_an_upload():
     at = open_page(PAGE, timeout=60)
     at.radio(key="features_source@en").set_value("camera").run()
-    assert i18n.t("features.photo_camera_help") in [c.value for c in at.caption]
+    assert i18n.t("widgets.camera_help") in [c.value for c in at.caption]
     at.camera_input(key="features_camera").set_value(
         ("shot.jpg", corpus.handwritten_digit_photo(8, seed=5), "image/jpeg")
     ).run()
