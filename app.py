@@ -5,12 +5,14 @@ import streamlit as st
 from cnnviz import patches
 from cnnviz.quiet import quiet_tensorflow
 from cnnviz.ui import language_selector, t
+from cnnviz.ui.address import print_students_address
 from cnnviz.workers import share_the_gpu
 
 quiet_tensorflow()  # before anything imports TensorFlow (here and in every training worker)
 patches.apply_all()  # what cnnviz changes inside Streamlit and Plotly, before any page runs
 st.set_page_config(page_title="cnnviz", page_icon="🧠", layout="wide")
 share_the_gpu()  # with the training processes (before any page loads Keras)
+print_students_address()  # once per server, in its terminal: the URL students open
 language_selector()
 
 # Each url_path equals its file's name without the number: Streamlit also scans pages/ on its own,
