@@ -7,9 +7,10 @@ once, the line a teacher needs instead:
 
     Students open: http://192.168.1.23:8501 (allow port 8501 through the firewall)
 
-Finding the address sends nothing over the network: connecting a UDP socket only asks the
-operating system which of its addresses it would send from (the same on Linux, Windows and
-macOS); the fallback asks for the addresses of this computer's own name.
+Finding the address sends nothing over the network and opens no socket: it reads the addresses
+of this computer's network interfaces (psutil, the same on Linux, Windows and macOS) and picks
+the one a class network most likely reaches: an interface that is up, a private address
+(RFC 1918) before a public one, a real adapter before a virtual one (Docker, VirtualBox, VPNs).
 """
 
 from __future__ import annotations
@@ -17,38 +18,52 @@ from __future__ import annotations
 import ipaddress
 import socket
 
+import psutil
+
 from cnnviz.i18n import t
 
-# A private address (RFC 1918) that no class network uses: the answer is the address of the
-# interface the local network (or the default route) goes through.
-ROUTE_PROBE = ("10.254.254.254", 1)
 EVERY_ADDRESS = {"", "0.0.0.0", "::"}  # server.address values for "listen on every interface"
+# Name beginnings of virtual adapters (containers, virtual machines, VPN tunnels): their
+# addresses are reached from this computer only, so a real adapter's address comes first.
+VIRTUAL_ADAPTERS = (
+    "docker", "br-", "veth", "virbr", "vmnet", "vboxnet", "vethernet", "lxc", "lxd", "podman",
+    "cni", "flannel", "tun", "tap", "utun", "wg", "tailscale", "zt", "ham", "vmware", "virtualbox", "bridge",
+)  # fmt: skip
 
 
 def lan_address() -> str | None:
     """This computer's IPv4 address that other computers on its network reach, or None (no
     network: only this computer can open the app)."""
-    return _routed_address() or _own_name_address()
+    candidates = lan_addresses()
+    return candidates[0] if candidates else None
 
 
-def _routed_address() -> str | None:
-    """The source address the OS would use towards ROUTE_PROBE (no packet is sent)."""
+def lan_addresses() -> list[str]:
+    """Every IPv4 address of this computer that others may reach, the likeliest first."""
     try:
-        with socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as probe:
-            probe.connect(ROUTE_PROBE)
-            address = probe.getsockname()[0]
-    except OSError:  # no route at all (an offline computer)
-        return None
-    return address if reachable_by_others(address) else None
+        interfaces = psutil.net_if_addrs()
+        stats = psutil.net_if_stats()
+    except (OSError, psutil.Error):  # an OS that refuses to list its interfaces
+        return []
+    found = []
+    for name, addresses in interfaces.items():
+        if name in stats and not stats[name].isup:
+            continue
+        for entry in addresses:
+            if entry.family == socket.AF_INET and _usable(entry.address):
+                found.append((_rank(name, entry.address), entry.address))
+    return [address for _, address in sorted(found, key=lambda item: item[0])]
 
 
-def _own_name_address() -> str | None:
-    """The first address of this computer's own name that others can reach."""
-    try:
-        _, _, addresses = socket.gethostbyname_ex(socket.gethostname())
-    except OSError:
-        return None
-    return next((address for address in addresses if reachable_by_others(address)), None)
+def _usable(address: str) -> bool:
+    """An address another computer can send to (not loopback, not link-local 169.254.x.x)."""
+    return reachable_by_others(address) and not ipaddress.ip_address(address).is_link_local
+
+
+def _rank(interface: str, address: str) -> tuple[bool, bool]:
+    """Sort key: a real adapter before a virtual one, a private address before a public one."""
+    virtual = interface.lower().startswith(VIRTUAL_ADAPTERS)
+    return (virtual, not ipaddress.ip_address(address).is_private)
 
 
 def reachable_by_others(address: str) -> bool:

@@ -1,15 +1,16 @@
-"""cnnviz.address: the address students open, found without network traffic, with fallbacks."""
+"""cnnviz.address: the address students open, read from this computer's adapters (no traffic)."""
 
 from __future__ import annotations
 
-import errno
 import ipaddress
 import os
 import socket
 import subprocess
 import sys
 from pathlib import Path
+from types import SimpleNamespace
 
+import psutil
 import pytest
 
 from cnnviz import address
@@ -18,34 +19,19 @@ from cnnviz.i18n import t
 ROOT = Path(__file__).resolve().parents[1]
 
 
-class RoutedFrom:
-    """A stand-in for socket.socket whose connect() routes from `source` (or, with None, finds
-    no route, as on a computer with no network)."""
-
-    def __init__(self, source: str | None) -> None:
-        self.source = source
-
-    def __call__(self, *args: object) -> RoutedFrom:
-        return self
-
-    def __enter__(self) -> RoutedFrom:
-        return self
-
-    def __exit__(self, *exc: object) -> None:
-        return None
-
-    def connect(self, destination: tuple[str, int]) -> None:
-        assert ipaddress.ip_address(destination[0]).is_private  # never a public address
-        if self.source is None:
-            raise OSError(errno.ENETUNREACH, "Network is unreachable")
-
-    def getsockname(self) -> tuple[str, int]:
-        return (self.source, 40000)
-
-
-def own_name_resolves_to(monkeypatch, *addresses: str) -> None:
-    monkeypatch.setattr(address.socket, "gethostname", lambda: "classroom-pc")
-    monkeypatch.setattr(address.socket, "gethostbyname_ex", lambda n: (n, [], list(addresses)))
+def interfaces(monkeypatch, **adapters: list[str] | tuple[list[str], bool]) -> None:
+    """This computer's network adapters as psutil lists them: a name, its addresses (IPv4,
+    IPv6 or a MAC address) and whether it is up (default: up)."""
+    table, stats = {}, {}
+    for name, spec in adapters.items():
+        addresses, up = spec if isinstance(spec, tuple) else (spec, True)
+        table[name] = [
+            SimpleNamespace(family=socket.AF_INET6 if ":" in a else socket.AF_INET, address=a)
+            for a in addresses
+        ]
+        stats[name] = SimpleNamespace(isup=up)
+    monkeypatch.setattr(address.psutil, "net_if_addrs", lambda: table)
+    monkeypatch.setattr(address.psutil, "net_if_stats", lambda: stats)
 
 
 def test_the_lan_address_is_one_of_this_computers_own_and_not_loopback():
@@ -58,53 +44,76 @@ def test_the_lan_address_is_one_of_this_computers_own_and_not_loopback():
         s.bind((found, 0))  # only an address of one of this computer's interfaces binds
 
 
-def test_the_routed_address_comes_first(monkeypatch):
-    monkeypatch.setattr(address.socket, "socket", RoutedFrom("192.168.1.23"))
-    own_name_resolves_to(monkeypatch, "10.0.0.7")
+def test_finding_the_address_opens_no_socket(monkeypatch):
+    def no_socket(*args: object, **kwargs: object) -> None:
+        raise AssertionError("a socket was opened")
+
+    monkeypatch.setattr(socket, "socket", no_socket)
+    monkeypatch.setattr(socket, "getaddrinfo", no_socket)
+    monkeypatch.setattr(socket, "gethostbyname_ex", no_socket)
+    interfaces(monkeypatch, lo=["127.0.0.1", "::1"], eth0=["192.168.1.23"])
     assert address.lan_address() == "192.168.1.23"
 
 
-def test_without_a_route_the_address_of_the_computers_own_name_is_used(monkeypatch):
-    monkeypatch.setattr(address.socket, "socket", RoutedFrom(None))
-    own_name_resolves_to(monkeypatch, "127.0.1.1", "192.168.1.23")  # Debian's /etc/hosts first
+def test_loopback_link_local_and_ipv6_addresses_are_never_given_to_students(monkeypatch):
+    interfaces(
+        monkeypatch, lo=["127.0.0.1", "::1"], eth0=["169.254.3.4", "fe80::1", "fd00::2"],
+        wlan0=["10.0.0.7"],
+    )  # fmt: skip
+    assert address.lan_addresses() == ["10.0.0.7"]
+
+
+def test_a_real_adapter_comes_before_docker_and_virtualbox(monkeypatch):
+    interfaces(
+        monkeypatch, docker0=["172.17.0.1"], vboxnet0=["192.168.56.1"], wlp2s0=["192.168.1.23"],
+    )  # fmt: skip
     assert address.lan_address() == "192.168.1.23"
+    assert address.lan_addresses()[1:] == ["172.17.0.1", "192.168.56.1"]
 
 
-def test_a_loopback_route_is_never_given_to_students(monkeypatch):
-    monkeypatch.setattr(address.socket, "socket", RoutedFrom("127.0.0.1"))
-    own_name_resolves_to(monkeypatch, "172.16.4.2")
-    assert address.lan_address() == "172.16.4.2"
+def test_windows_adapter_names_are_ranked_the_same(monkeypatch):
+    interfaces(
+        monkeypatch, **{"vEthernet (WSL)": ["172.28.0.1"], "Wi-Fi": ["192.168.0.12"]}
+    )  # fmt: skip
+    assert address.lan_address() == "192.168.0.12"
+
+
+def test_a_private_address_comes_before_a_public_one(monkeypatch):
+    interfaces(monkeypatch, eth0=["203.0.114.9"], eth1=["10.1.2.3"])
+    assert address.lan_addresses() == ["10.1.2.3", "203.0.114.9"]
+
+
+def test_an_adapter_that_is_down_is_skipped(monkeypatch):
+    interfaces(monkeypatch, eth0=(["192.168.1.23"], False), wlan0=["10.0.0.7"])
+    assert address.lan_address() == "10.0.0.7"
 
 
 def test_offline_there_is_no_address_and_the_line_says_only_this_computer(monkeypatch):
-    monkeypatch.setattr(address.socket, "socket", RoutedFrom(None))
-    own_name_resolves_to(monkeypatch, "127.0.0.1")
+    interfaces(monkeypatch, lo=["127.0.0.1", "::1"])
     assert address.lan_address() is None
     line = address.students_line(8501)
     assert line == t("address.no_network", url="http://localhost:8501")
     assert "http://localhost:8501" in line
 
 
-def test_a_name_that_does_not_resolve_is_no_address(monkeypatch):
-    monkeypatch.setattr(address.socket, "socket", RoutedFrom(None))
+def test_an_os_that_refuses_to_list_its_adapters_gives_no_address(monkeypatch):
+    def refused() -> None:
+        raise psutil.AccessDenied()
 
-    def unknown(name: str) -> None:
-        raise socket.gaierror(socket.EAI_NONAME, "Name or service not known")
-
-    monkeypatch.setattr(address.socket, "gethostbyname_ex", unknown)
+    monkeypatch.setattr(address.psutil, "net_if_addrs", refused)
     assert address.lan_address() is None
 
 
 @pytest.mark.parametrize("lang", ["en", "ko"])
 def test_the_line_gives_the_url_and_the_port_to_allow(monkeypatch, lang):
-    monkeypatch.setattr(address.socket, "socket", RoutedFrom("192.168.1.23"))
+    interfaces(monkeypatch, eth0=["192.168.1.23"])
     line = address.students_line(8501, "", lang)
     assert line == t("address.students_open", lang, url="http://192.168.1.23:8501", port=8501)
     assert "http://192.168.1.23:8501" in line and line.count("8501") == 2
 
 
 def test_the_english_line_reads_as_the_teacher_needs_it(monkeypatch):
-    monkeypatch.setattr(address.socket, "socket", RoutedFrom("192.168.1.23"))
+    interfaces(monkeypatch, eth0=["192.168.1.23"])
     assert address.students_line(8501) == (
         "Students open: http://192.168.1.23:8501 (allow port 8501 through the firewall)"
     )
@@ -112,7 +121,7 @@ def test_the_english_line_reads_as_the_teacher_needs_it(monkeypatch):
 
 @pytest.mark.parametrize("listen", ["", "0.0.0.0", "::"])
 def test_a_server_on_every_interface_gives_the_lan_address(monkeypatch, listen):
-    monkeypatch.setattr(address.socket, "socket", RoutedFrom("192.168.1.23"))
+    interfaces(monkeypatch, eth0=["192.168.1.23"])
     assert "http://192.168.1.23:8502" in address.students_line(8502, listen)
 
 
@@ -131,7 +140,7 @@ def test_a_server_on_loopback_says_students_cannot_connect(listen):
 def test_the_server_prints_the_lines_once_in_both_languages(capfd, monkeypatch):
     from cnnviz.ui import address as ui_address
 
-    monkeypatch.setattr(address.socket, "socket", RoutedFrom("192.168.1.23"))
+    interfaces(monkeypatch, eth0=["192.168.1.23"])
     ui_address._print_once.clear()
     ui_address.print_students_address()
     ui_address.print_students_address()  # app.py's next run: nothing more

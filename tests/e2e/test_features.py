@@ -44,7 +44,7 @@ def test_uploading_a_jpeg_shows_every_layer_and_the_guesses(page, server, tmp_pa
     photo.write_bytes(corpus.handwritten_digit_photo(3, seed=1))
     page.goto(f"{server}/features")
     wait_idle(page)
-    page.get_by_text("Upload", exact=True).first.click()
+    page.get_by_text("Upload a photo", exact=True).first.click()
     wait_idle(page)
     page.locator('[data-testid="stFileUploader"] input[type="file"]').set_input_files(str(photo))
     page.get_by_text("The model's top guesses").first.wait_for(timeout=60_000)
