@@ -56,7 +56,19 @@ import cv2  # noqa: E402
 import numpy as np  # noqa: E402
 from PIL import Image  # noqa: E402
 
-from cnnviz import applications, blocks, data, features, images, models, plots, rotation  # noqa: E402
+from cnnviz import (  # noqa: E402
+    applications,
+    blocks,
+    data,
+    features,
+    grad_cam,
+    images,
+    models,
+    plots,
+    predictions,
+    rotation,
+    tiles,
+)
 from cnnviz.architectures import ARCHITECTURES  # noqa: E402
 from cnnviz.scaling import Scaling  # noqa: E402
 from tests import corpus  # noqa: E402
@@ -95,12 +107,12 @@ def page_work(model, photo: bytes, as_digit: bool) -> Callable[[], object]:
         figures = [plots.model_input_figure(x[0])]
         for layer in features.activations(model, x):
             if layer.is_map:
-                tiled = features.tile(layer.values[:, :, : features.MAX_MAPS])
+                tiled = tiles.tile(layer.values[:, :, : tiles.MAX_MAPS])
                 figures.append(plots.feature_map_grid(tiled))
             else:
                 figures.append(plots.dense_bars(layer.values))
-        figures.append(plots.top_k_bars(features.predict_top(model, x, 5, names)))
-        figures.append(plots.grad_cam_overlay(x[0], features.grad_cam(model, x)))
+        figures.append(plots.top_k_bars(predictions.predict_top(model, x, 5, names)))
+        figures.append(plots.grad_cam_overlay(x[0], grad_cam.grad_cam(model, x)))
         return [figure.to_json() for figure in figures]
 
     return work
@@ -206,7 +218,7 @@ def first_screen(model, preprocess, names: list[str], photo: bytes, reads_digits
     times["layers_top5"] = time.perf_counter() - start
 
     start = time.perf_counter()
-    heatmap = features.grad_cam(model, x)
+    heatmap = grad_cam.grad_cam(model, x)
     times["grad_cam"] = time.perf_counter() - start
 
     start = time.perf_counter()
@@ -216,20 +228,20 @@ def first_screen(model, preprocess, names: list[str], photo: bytes, reads_digits
     groups = blocks.blocks([layer.name for layer in layers])
     if len(groups) > 1:
         convs = [layer for layer in layers if layer.is_map and layer.kind in CONV_KINDS]
-        pictures += [features.thumbnail(layer.values, OVERVIEW_MAPS)
+        pictures += [tiles.thumbnail(layer.values, OVERVIEW_MAPS)
                      for layer in convs[:OVERVIEW_LAYERS]]  # fmt: skip
     for position in groups[0].layers:
         layer = layers[position]
         if layer.is_map:
-            pictures.append(features.tile(layer.values[:, :, : features.MAX_MAPS]))
-        elif layer.values.ndim == 1 and layer.values.size > features.MAX_BARS:
-            pictures.append(features.units_picture(layer.values))
+            pictures.append(tiles.tile(layer.values[:, :, : tiles.MAX_MAPS]))
+        elif layer.values.ndim == 1 and layer.values.size > tiles.MAX_BARS:
+            pictures.append(tiles.units_picture(layer.values))
         elif layer.values.ndim == 1:
             charts.append(plots.dense_bars(layer.values))
     enlarged = next(layer for layer in layers if layer.is_map)
     charts.append(plots.feature_map_figure(enlarged.values[:, :, 0]))
     if enlarged.kind == "Conv2D":
-        pictures.append(features.filters_grid(model.get_layer(enlarged.name)))
+        pictures.append(tiles.filters_grid(model.get_layer(enlarged.name)))
     sent = [png_bytes(p) for p in pictures] + [chart.to_json().encode() for chart in charts]
     times["figures"] = time.perf_counter() - start
     times["total"] = sum(times.values())

@@ -17,7 +17,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from cnnviz import features
+from cnnviz import predictions
 from cnnviz.images import transform
 
 __all__ = [
@@ -104,7 +104,7 @@ def accuracy_curve(
             batch = moved_batch(digits, angle=position)
         else:
             batch = moved_batch(digits, dx=position)
-        predicted = features.probabilities(model, batch, batch_size=len(batch)).argmax(axis=1)
+        predicted = predictions.probabilities(model, batch, batch_size=len(batch)).argmax(axis=1)
         accuracy.append(float(np.mean(predicted == labels)))
     return AccuracyCurve(model_name, axis, positions, tuple(accuracy), len(labels))
 
@@ -131,7 +131,7 @@ class Reading:
 def read_digit(model, digit: np.ndarray, class_names: Sequence[str]) -> Reading:
     """The model's guess for one (28, 28[, 1]) float digit."""
     x = _as_float(digit).reshape(1, 28, 28, 1)
-    probs = features.probabilities(model, x)[0]
+    probs = predictions.probabilities(model, x)[0]
     best = int(np.argmax(probs))
     return Reading(str(class_names[best]), float(probs[best]), probs)
 

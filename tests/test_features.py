@@ -9,42 +9,12 @@ import keras
 import numpy as np
 import pytest
 
-from cnnviz import features, images, models
+from cnnviz import features, grad_cam, images, models, predictions, tiles
 from cnnviz.errors import ModelError
 from tests import corpus
+from tests.tiny_models import mnist_test_digit, pictures, tiny_cnn, tiny_functional
 
 ASSETS = corpus.ASSETS
-
-
-def tiny_cnn(channels: int = 1, softmax: bool = True) -> keras.Model:
-    """Input (12, 12, C) -> Conv 4 3×3 -> MaxPool 2 -> Conv 3 3×3 -> Flatten -> Dense 5."""
-    keras.utils.set_random_seed(0)
-    return keras.Sequential(
-        [
-            keras.Input((12, 12, channels)),
-            keras.layers.Conv2D(4, 3, activation="relu", name="first"),
-            keras.layers.MaxPooling2D(2, name="pool"),
-            keras.layers.Conv2D(3, 3, activation="relu", name="second"),
-            keras.layers.Flatten(name="flat"),
-            keras.layers.Dense(5, activation="softmax" if softmax else None, name="scores"),
-        ]
-    )
-
-
-def tiny_functional() -> keras.Model:
-    """Two branches added together: not a chain of layers."""
-    keras.utils.set_random_seed(1)
-    inputs = keras.Input((10, 10, 3), name="picture")
-    left = keras.layers.Conv2D(2, 3, padding="same", name="left")(inputs)
-    right = keras.layers.Conv2D(2, 1, name="right")(inputs)
-    joined = keras.layers.Add(name="joined")([left, right])
-    pooled = keras.layers.GlobalAveragePooling2D(name="gap")(joined)
-    outputs = keras.layers.Dense(4, activation="softmax", name="scores")(pooled)
-    return keras.Model(inputs, outputs)
-
-
-def pictures(n: int, shape: tuple, seed: int = 0) -> np.ndarray:
-    return np.random.default_rng(seed).random((n, *shape), dtype=np.float32)
 
 
 @pytest.fixture(scope="module")
@@ -74,7 +44,7 @@ def test_activations_give_one_entry_per_layer_with_the_shapes_keras_reports(make
 
 
 def test_activations_of_the_shipped_cnn_match_its_summary_and_its_answer(cnn):
-    digit = models_sample_digit()
+    digit = mnist_test_digit()
     layers = features.activations(cnn, digit)
     assert [a.shape for a in layers] == [
         (26, 26, 32), (13, 13, 32), (11, 11, 64), (5, 5, 64), (1600,), (512,), (10,),
@@ -113,84 +83,6 @@ def test_model_input_shape_refuses_a_model_that_does_not_take_pictures():
     assert features.model_input_shape(open_size, default_side=64) == (64, 64, 3)
 
 
-# --- tiles and filters -----------------------------------------------------------------------
-
-
-def test_tiles_of_constant_maps_are_mid_grey_and_never_nan():
-    maps = np.zeros((5, 6, 3), np.float32)
-    maps[:, :, 1] = 7.0  # a dead ReLU map and a constant one: std = 0 for both
-    for how in ("standardize", "minmax"):
-        tiled = features.tile(maps, how)
-        assert tiled.dtype == np.uint8
-        assert np.isfinite(tiled).all()
-        assert (tiled[:5, :6] == 128).all() and (tiled[:5, 7:13] == 128).all()
-
-
-def test_standardised_tile_is_the_course_formula_clipped():
-    """(x − mean) / std · 64 + 128, clipped to 0..255, each map on its own."""
-    rng = np.random.default_rng(4)
-    maps = rng.normal(3, 2, (7, 7, 2))
-    maps[0, 0, 0] = 40  # far out: clipped to 255
-    tiled = features.tile(maps, columns=2)
-    for channel in range(2):
-        one = maps[:, :, channel]
-        expected = np.clip((one - one.mean()) / one.std() * 64 + 128, 0, 255).round()
-        np.testing.assert_array_equal(tiled[:, channel * 8 : channel * 8 + 7], expected)
-    assert tiled[0, 0] == 255
-    assert (tiled[:, 7] == 255).all()  # the white line between the two maps
-
-
-def test_minmax_tile_stretches_each_map_from_black_to_white():
-    maps = np.stack([np.arange(16.0).reshape(4, 4), -np.arange(16.0).reshape(4, 4)], axis=2)
-    tiled = features.tile(maps, "minmax", columns=1)
-    first, second = tiled[:4], tiled[5:9]
-    assert first.min() == 0 and first.max() == 255 and first[0, 0] == 0
-    assert second[0, 0] == 255 and second[3, 3] == 0
-
-
-def test_tile_grid_holds_every_map_and_large_layers_are_shrunk():
-    tiled = features.tile(np.ones((26, 26, 32)), columns=8)
-    assert tiled.shape == (4 * 27 - 1, 8 * 27 - 1)
-    huge = features.tile(pictures(1, (224, 224, 64))[0], max_side=800)
-    assert max(huge.shape) <= 800
-    with pytest.raises(ValueError):
-        features.tile(np.ones((2, 2, 2)), normalize="zscore")
-
-
-def test_filters_grid_shows_each_filter_and_colour_filters_in_colour():
-    gray = features.filters_grid(tiny_cnn().get_layer("first"))
-    columns = features.grid_columns(4, 3, 3)
-    rows = -(-4 // columns)
-    assert gray.shape == (rows * 4 - 1, columns * 4 - 1)
-    colour = features.filters_grid(tiny_cnn(channels=3).get_layer("first"))
-    assert colour.ndim == 3 and colour.shape[2] == 3
-    one_channel = features.filters_grid(tiny_cnn(channels=3).get_layer("first"), input_channel=2)
-    assert one_channel.ndim == 2
-    for layer, key in ((tiny_cnn().get_layer("pool"), "features.not_conv"),):
-        with pytest.raises(ModelError) as caught:
-            features.filters_grid(layer)
-        assert caught.value.key == key
-    with pytest.raises(ModelError) as caught:
-        features.filters_grid(tiny_cnn().get_layer("second"), input_channel=4)
-    assert caught.value.key == "features.no_such_channel"
-
-
-# --- predictions -----------------------------------------------------------------------------
-
-
-@pytest.mark.parametrize("softmax", [True, False], ids=["softmax", "scores"])
-def test_predict_top_is_sorted_and_sums_to_at_most_one(softmax):
-    model = tiny_cnn(softmax=softmax)
-    x = pictures(1, (12, 12, 1), seed=5)
-    top = features.predict_top(model, x, 3, ["a", "b", "c", "d", "e"])
-    probs = [p for _, p in top]
-    assert len(top) == 3 and probs == sorted(probs, reverse=True)
-    assert all(0 <= p <= 1 for p in probs) and sum(probs) <= 1 + 1e-6
-    everything = features.predict_top(model, x, 5, ["a", "b", "c", "d", "e"])
-    assert sum(p for _, p in everything) == pytest.approx(1.0, abs=1e-5)
-    assert {name for name, _ in everything} == {"a", "b", "c", "d", "e"}
-
-
 @pytest.mark.parametrize("make", [tiny_cnn, partial(tiny_cnn, softmax=False), tiny_functional],
                          ids=["softmax", "scores", "functional"])  # fmt: skip
 def test_activations_and_top_equal_the_two_calls_they_replace(make):
@@ -198,83 +90,12 @@ def test_activations_and_top_equal_the_two_calls_they_replace(make):
     x = pictures(1, tuple(model.inputs[0].shape[1:]), seed=8)
     names = list("abcde")[: model.outputs[0].shape[-1]]
     layers, top = features.activations_and_top(model, x, 3, names)
-    expected = features.predict_top(model, x, 3, names)
+    expected = predictions.predict_top(model, x, 3, names)
     assert [name for name, _ in top] == [name for name, _ in expected]
     np.testing.assert_allclose([p for _, p in top], [p for _, p in expected], rtol=1e-5)
     assert [layer.name for layer in layers] == [
         layer.name for layer in features.activations(model, x)
     ]
-
-
-def test_probabilities_in_batches_equal_one_call(cnn):
-    x = pictures(70, (28, 28, 1), seed=6)
-    np.testing.assert_allclose(features.probabilities(cnn, x, batch_size=32),
-                               np.asarray(cnn(x, training=False)), rtol=1e-4, atol=1e-6)  # fmt: skip
-
-
-# --- Grad-CAM --------------------------------------------------------------------------------
-
-
-def models_sample_digit(index: int = 0) -> np.ndarray:
-    from cnnviz import data
-
-    sample = data.load("mnist")
-    return sample.x_test[index : index + 1].astype(np.float32) / 255
-
-
-def test_grad_cam_has_the_input_size_and_is_finite_in_0_1():
-    model = tiny_cnn()
-    heatmap = features.grad_cam(model, pictures(1, (12, 12, 1), seed=7))
-    assert heatmap.shape == (12, 12) and heatmap.dtype == np.float32
-    assert np.isfinite(heatmap).all() and heatmap.min() >= 0 and heatmap.max() <= 1
-    functional = features.grad_cam(tiny_functional(), pictures(1, (10, 10, 3)), "left", 2)
-    assert functional.shape == (10, 10) and np.isfinite(functional).all()
-
-
-@pytest.mark.parametrize("class_index", [None, 3])
-def test_grad_cam_is_the_formula_worked_out_with_an_eager_gradient(cnn, class_index):
-    """α_k = mean ∂score_c/∂A_k over positions, heatmap = ReLU(Σ α_k A_k) / max, resized:
-    worked out here with an eager tf.GradientTape on a model of the last conv layer and the
-    scores before softmax (the page's Grad-CAM runs one traced graph)."""
-    import tensorflow as tf
-
-    digit = models_sample_digit(3)
-    last = cnn.get_layer(features.conv_layer_names(cnn)[-1])
-    dense = cnn.layers[-1]
-    inputs = keras.Input((28, 28, 1))
-    tensor, maps = inputs, None
-    for layer in cnn.layers[:-1]:
-        tensor = layer(tensor)
-        if layer is last:
-            maps = tensor
-    both = keras.Model(inputs, [maps, tensor])
-    with tf.GradientTape() as tape:
-        a, before = both(tf.constant(digit), training=False)
-        scores = tf.matmul(before, dense.kernel) + dense.bias
-        chosen = int(tf.argmax(scores[0])) if class_index is None else class_index
-        score = scores[0, chosen]
-    alpha = tf.reduce_mean(tape.gradient(score, a)[0], axis=(0, 1)).numpy()
-    expected = np.maximum(a[0].numpy() @ alpha, 0)
-    expected = cv2.resize(expected / expected.max(), (28, 28), interpolation=cv2.INTER_LINEAR)
-    np.testing.assert_allclose(features.grad_cam(cnn, digit, class_index=class_index),
-                               np.clip(expected, 0, 1), atol=1e-4)  # fmt: skip
-
-
-def test_grad_cam_of_the_shipped_cnn_lights_up_the_digit_not_the_background(cnn):
-    """Where the confident CNN looks: more heat on and around the ink than far from it."""
-    for index in range(5):
-        digit = models_sample_digit(index)
-        heatmap = features.grad_cam(cnn, digit)
-        assert heatmap.max() > 0.5  # not all zeros: scores before softmax do not saturate
-        near_ink = cv2.dilate((digit[0, :, :, 0] > 0.3).astype(np.uint8), np.ones((5, 5))) > 0
-        assert heatmap[near_ink].mean() > 2 * heatmap[~near_ink].mean()
-
-
-def test_grad_cam_needs_a_convolution(mlp):
-    with pytest.raises(ModelError) as caught:
-        features.grad_cam(mlp, models_sample_digit())
-    assert caught.value.key == "features.grad_cam_no_conv"
-    assert not features.is_conv_model(mlp)
 
 
 # --- from a picture to the model's input -------------------------------------------------------
@@ -303,7 +124,7 @@ def test_the_shipped_cnn_reads_photos_of_handwritten_digits(cnn, seed):
     for digit in range(10):
         photo = images.load_image(corpus.handwritten_digit_photo(digit, seed))
         x = features.model_input(photo, (28, 28, 1), as_digit=True).x
-        read.append(int(features.probabilities(cnn, x)[0].argmax()))
+        read.append(int(predictions.probabilities(cnn, x)[0].argmax()))
     assert read == list(range(10))
 
 
@@ -314,15 +135,6 @@ def test_warm_up_runs_the_model_and_builds_its_extractor():
 
 
 # --- figures ---------------------------------------------------------------------------------
-
-
-def test_a_long_1d_output_is_a_picture_of_rows_in_reading_order():
-    values = np.arange(150, dtype=np.float32)  # 150 units: two full rows of 64 and 22
-    picture = features.units_picture(values, columns=64)
-    assert picture.shape == (3, 64) and picture.dtype == np.uint8
-    assert picture[0, 0] == 0 and picture[2, 21] == 255  # smallest black, largest white
-    assert (np.diff(picture.ravel()[:150].astype(int)) >= 0).all()  # row by row, in order
-    assert (picture[2, 22:] == 255).all()  # after the last unit: blank
 
 
 def test_a_picture_is_drawn_at_most_as_wide_as_asked_and_within_the_heights():
@@ -408,10 +220,10 @@ def test_a_photo_model_gives_every_layers_maps_top_5_imagenet_names_and_grad_cam
     grouped = blocks.blocks([layer.name for layer in layers])
     assert sorted(p for b in grouped for p in b.layers) == list(range(len(layers)))
     names = applications.class_names()
-    top = features.predict_top(mobilenet, x, 5, names)
+    top = predictions.predict_top(mobilenet, x, 5, names)
     assert len(top) == 5 and all(name in names for name, _ in top)
-    heatmap = features.grad_cam(mobilenet, x)  # on its last Conv2D, "Conv_1"
+    heatmap = grad_cam.grad_cam(mobilenet, x)  # on its last Conv2D, "Conv_1"
     assert features.conv_layer_names(mobilenet)[-1] == "Conv_1"
     assert heatmap.shape == (224, 224) and heatmap.min() >= 0 and heatmap.max() <= 1
-    thumb = features.thumbnail(layers[0].values, maps=8, side=40)
+    thumb = tiles.thumbnail(layers[0].values, maps=8, side=40)
     assert thumb.dtype == np.uint8 and thumb.shape == (40, 8 * 41 - 1)

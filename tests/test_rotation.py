@@ -4,7 +4,7 @@ import cv2
 import numpy as np
 import pytest
 
-from cnnviz import data, features, images, models, rotation
+from cnnviz import data, images, models, predictions, rotation
 
 
 @pytest.fixture(scope="module")
@@ -55,7 +55,7 @@ def test_curve_at_zero_is_the_plain_test_accuracy(sample, shipped):
     digits, labels = sample.x_test[:300], sample.y_test[:300]
     model = shipped["mnist_cnn"]
     curve = rotation.accuracy_curve(model, digits, labels, "angle", [0, 45], "cnn")
-    plain = features.probabilities(model, digits.astype(np.float32) / 255).argmax(axis=1)
+    plain = predictions.probabilities(model, digits.astype(np.float32) / 255).argmax(axis=1)
     assert curve.accuracy[0] == pytest.approx(np.mean(plain == labels))
     assert curve.accuracy[1] < curve.accuracy[0]
     assert curve.positions == (0, 45) and curve.count == 300 and curve.model_name == "cnn"

@@ -2,7 +2,7 @@
 model guesses, where it looked, and how accuracy falls as a digit turns or moves.
 
 A layer's maps, its filters and Grad-CAM are plain pictures (uint8 arrays, see
-`cnnviz.features.tile`) that the page shows as images: a Plotly chart costs the browser tens of
+`cnnviz.tiles.tile`) that the page shows as images: a Plotly chart costs the browser tens of
 milliseconds to draw and a slider step redraws them all. Charts are kept where hovering gives
 numbers: one map enlarged, the input as the model takes it, bars.
 """

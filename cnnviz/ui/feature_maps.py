@@ -14,7 +14,7 @@ from dataclasses import dataclass, fields
 import numpy as np
 import streamlit as st
 
-from cnnviz import blocks, features, plots
+from cnnviz import blocks, features, grad_cam, plots, tiles
 from cnnviz.ui import choice, t
 from cnnviz.ui.chosen import ChosenModel
 
@@ -89,10 +89,10 @@ def guesses(chosen: ChosenModel, picture_in: np.ndarray, x: np.ndarray, top: lis
     with looked:
         if not features.is_conv_model(chosen.model):
             st.info(t("features.grad_cam_no_conv"))
-        elif not features.grad_cam_available():
+        elif not grad_cam.grad_cam_available():
             st.info(t("features.grad_cam_backend"))
         else:
-            heatmap = features.grad_cam(chosen.model, x)
+            heatmap = grad_cam.grad_cam(chosen.model, x)
             st.markdown(f"**{t('features.grad_cam', label=top[0][0])}**")
             picture(plots.grad_cam_picture(picture_in, heatmap), "features_grad_cam",
                     width="stretch")  # fmt: skip
@@ -104,17 +104,17 @@ def _draw_layer(number: int, layer: features.LayerActivation, how: str) -> None:
     st.subheader(t("features.layer", number=number, name=layer.name, kind=layer.kind,
                    shape=shape_text(layer.shape)))  # fmt: skip
     if layer.is_map:
-        maps = layer.values[:, :, : features.MAX_MAPS]
-        picture(features.tile(maps, how), f"features_layer_{number}")
-        if layer.values.shape[2] > features.MAX_MAPS:
-            st.caption(t("features.maps_capped", shown=features.MAX_MAPS, count=layer.shape[-1]))
+        maps = layer.values[:, :, : tiles.MAX_MAPS]
+        picture(tiles.tile(maps, how), f"features_layer_{number}")
+        if layer.values.shape[2] > tiles.MAX_MAPS:
+            st.caption(t("features.maps_capped", shown=tiles.MAX_MAPS, count=layer.shape[-1]))
         else:
             st.caption(t("features.maps_count", count=layer.shape[-1]))
-    elif layer.values.ndim == 1 and layer.values.size > features.MAX_BARS:
-        picture(features.units_picture(layer.values), f"features_layer_{number}",
-                width=min(1000, 10 * features.UNIT_COLUMNS))  # fmt: skip
+    elif layer.values.ndim == 1 and layer.values.size > tiles.MAX_BARS:
+        picture(tiles.units_picture(layer.values), f"features_layer_{number}",
+                width=min(1000, 10 * tiles.UNIT_COLUMNS))  # fmt: skip
         st.caption(t("features.units_picture", count=layer.values.size,
-                     columns=features.UNIT_COLUMNS))  # fmt: skip
+                     columns=tiles.UNIT_COLUMNS))  # fmt: skip
     elif layer.values.ndim == 1:
         st.plotly_chart(plots.dense_bars(layer.values), width="stretch",
                         key=f"features_layer_{number}")  # fmt: skip
@@ -130,7 +130,7 @@ def _overview(layers: list[features.LayerActivation], how: str) -> None:
     if not shown:
         return
     st.image(
-        [features.thumbnail(layer.values, OVERVIEW_MAPS) for layer in shown],
+        [tiles.thumbnail(layer.values, OVERVIEW_MAPS) for layer in shown],
         caption=[f"{layer.name} · {shape_text(layer.shape)}" for layer in shown],
         width=OVERVIEW_MAPS * 40,
     )
@@ -186,6 +186,6 @@ def enlarge_section(chosen: ChosenModel, layers: list[features.LayerActivation])
         conv_layer = chosen.model.get_layer(name)
         with weights:
             st.markdown(f"**{t('features.filters', name=name)}**")
-            grid = features.filters_grid(conv_layer)
+            grid = tiles.filters_grid(conv_layer)
             picture(grid, "features_filters", width=plots.picture_width(grid, 500, 200, 400))
         weights.caption(t("features.filters_help", shape=shape_text(conv_layer.kernel.shape)))

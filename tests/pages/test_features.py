@@ -7,7 +7,7 @@ import keras
 import numpy as np
 import pytest
 
-from cnnviz import applications, blocks, classes, data, features, i18n, images, models, plots
+from cnnviz import applications, blocks, classes, data, features, i18n, images, models, plots, tiles
 from cnnviz.errors import ImageError
 from tests import corpus
 from tests.imagenet_weights import save_imagenet_style_weights
@@ -124,9 +124,9 @@ def test_page_shows_every_layer_of_the_cnn_in_each_language(lang):
     for number, layer in enumerate(features.activations(cnn, digit), 1):
         key = f"features_layer_{number}"
         if layer.is_map:
-            np.testing.assert_array_equal(picture(at, key), features.tile(layer.values))
-        elif layer.values.size > features.MAX_BARS:  # Flatten's 1,600 and Dense's 512
-            np.testing.assert_array_equal(picture(at, key), features.units_picture(layer.values))
+            np.testing.assert_array_equal(picture(at, key), tiles.tile(layer.values))
+        elif layer.values.size > tiles.MAX_BARS:  # Flatten's 1,600 and Dense's 512
+            np.testing.assert_array_equal(picture(at, key), tiles.units_picture(layer.values))
         else:  # the 10 output units
             assert chart(at, key)["data"][0]["type"] == "bar"
 
