@@ -5,8 +5,8 @@ from dataclasses import replace
 import streamlit as st
 
 from cnnviz import training
-from cnnviz.ui import start_page, t
-from cnnviz.ui import training as ui
+from cnnviz.ui import start_page, t, train_data, train_settings
+from cnnviz.ui import training as train_job
 
 start_page()
 
@@ -18,7 +18,7 @@ st.caption(t("train.device", device=device))
 data_column, model_column = st.columns(2, gap="large")
 with data_column:
     st.subheader(t("train.data_heading"))
-    dataset, dataset_key = ui.dataset_picker()
+    dataset, dataset_key = train_data.dataset_picker()
     if dataset is not None:
         shape = "×".join(map(str, dataset.input_shape))
         st.caption(
@@ -32,21 +32,21 @@ with data_column:
         )
 with model_column:
     st.subheader(t("train.model_heading"))
-    chosen = ui.model_picker(dataset) if dataset is not None else None
+    chosen = train_settings.model_picker(dataset) if dataset is not None else None
 
 if dataset is not None and chosen is not None:
     st.subheader(t("train.settings_heading"))
     st.markdown(t("train.settings_intro"))
-    config = ui.settings(dataset)
+    config = train_settings.settings(dataset)
 
     with st.expander(t("train.augment_heading"), expanded=config.augmentation.active):
         st.markdown(t("train.augment_intro"))
-        augmentation = ui.augmentation_controls(config.augmentation)
+        augmentation = train_settings.augmentation_controls(config.augmentation)
         config = replace(config, augmentation=augmentation)
-        ui.augmentation_preview(dataset, dataset_key, config)
+        train_settings.augmentation_preview(dataset, dataset_key, config)
 
     st.subheader(t("train.train_heading"))
-    job = ui.current_job()
+    job = train_job.current_job()
     running = job is not None and not job.done
     allowed = True
     if chosen.too_large and training.gpu_name() is None:
@@ -58,16 +58,16 @@ if dataset is not None and chosen is not None:
         key="train_start",
         icon=":material/play_arrow:",
         disabled=running or not allowed,
-        on_click=ui.start_training,
+        on_click=train_job.start_training,
         args=(chosen, dataset, config),
     )
 
-job = ui.current_job()
+job = train_job.current_job()
 if job is not None and not job.done:
-    ui.live_view()
+    train_job.live_view()
 else:
-    ui.results()
+    train_job.results()
 
 with st.expander(t("train.upload_heading")):
     st.markdown(t("train.upload_intro"))
-    ui.upload_model()
+    train_job.upload_model()

@@ -153,9 +153,9 @@ def test_a_download_only_set_offers_the_download_then_trains_on_it(
     """Fashion-MNIST not on this computer: the page says so; the download (from a local site
     here) fills Keras's cache with a progress bar, and the page then uses the set."""
     from cnnviz import data
-    from cnnviz.ui import training as ui
+    from cnnviz.ui import train_data
 
-    ui.load_dataset.clear()
+    train_data.load_dataset.clear()
     at = open_page(PAGE, lang=lang, timeout=60)
     at.selectbox(key=f"train_dataset@{lang}").set_value("fashion_mnist").run()
     assert_no_problems(at)
@@ -165,7 +165,7 @@ def test_a_download_only_set_offers_the_download_then_trains_on_it(
 
     at.button(key="train_download").click().run()
     assert_no_problems(at)
-    ui.load_dataset.clear()  # the next test must not get this tiny set
+    train_data.load_dataset.clear()  # the next test must not get this tiny set
     expected = i18n.t("train.data_size", lang, train=12, test=5, shape="28×28×1", classes=10)
     assert expected in [c.value for c in at.caption]
     assert "train_start" in [b.key for b in at.button]
