@@ -29,7 +29,7 @@ from PIL import Image
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from cnnviz import images  # noqa: E402
+from cnnviz import digits, images  # noqa: E402
 from tests import corpus  # noqa: E402
 
 
@@ -65,8 +65,8 @@ def main() -> None:
     shown = images.load_image(photo)
     print("Model inputs")
     for name, run in (
-        ("prepare_digit, 480 × 480 photo", lambda: images.prepare_digit(digit)),
-        ("prepare_digit, 2048 × 2048 photo", lambda: images.prepare_digit(big_digit)),
+        ("prepare_digit, 480 × 480 photo", lambda: digits.prepare_digit(digit)),
+        ("prepare_digit, 2048 × 2048 photo", lambda: digits.prepare_digit(big_digit)),
         ("to_model_input, 2048 × 1536 -> 32 × 32 × 3", lambda: images.to_model_input(shown, (32, 32, 3))),
     ):  # fmt: skip
         print(f"  {name:<42} {median_ms(run, repeats):7.1f} ms")

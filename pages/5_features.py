@@ -2,7 +2,7 @@
 
 import streamlit as st
 
-from cnnviz import features, images
+from cnnviz import digits, features
 from cnnviz.errors import CnnvizError, ImageError
 from cnnviz.ui import feature_maps, show_error, start_page, t
 from cnnviz.ui import models as model_ui
@@ -33,7 +33,7 @@ with input_column:
     prepare = "photo"
     if chosen.reads in ("digits", "products") and source != "digit":
         kind = "digit" if chosen.reads == "digits" else "product"
-        looks = images.looks_like_digit(picture) if kind == "digit" else True
+        looks = digits.looks_like_digit(picture) if kind == "digit" else True
         if st.toggle(t(f"features.as_{kind}"), looks, key=f"features_as_{kind}_{source}"):
             prepare = kind
         st.caption(

@@ -2,7 +2,7 @@
 
 import streamlit as st
 
-from cnnviz import data, images, plots, rotation
+from cnnviz import data, digits, plots, rotation
 from cnnviz.errors import CnnvizError
 from cnnviz.ui import models as model_ui
 from cnnviz.ui import show_error, start_page, t
@@ -30,7 +30,7 @@ with controls:
         digit = picture.values[:, :, 0]
     else:
         try:
-            digit = images.prepare_digit(picture.values).result
+            digit = digits.prepare_digit(picture.values).result
         except CnnvizError as error:
             show_error(error)
             st.stop()

@@ -1,7 +1,8 @@
 """Odd and bad picture files, made in memory, deterministic. Shared by unit, page and browser tests.
 
 BAD_FILES: (name, make_bytes, expected catalogue key); ODD_FILES: (name, make_bytes, check) where
-check(rgb_array) asserts the picture was read correctly.
+check(rgb_array) asserts the picture was read correctly; ODD_PICTURES: arrays of odd shapes and
+types (one pixel, a strip, RGBA, float, NaN, bool, uint16) that picture functions must survive.
 """
 
 from __future__ import annotations
@@ -350,6 +351,22 @@ ODD_FILES = [
     ("dot.png", one_pixel, _one_pixel),
     ("strip.png", strip, _strip),
     ("48mp.jpg", photo_48mp, _big),
+]
+
+# arrays, not files: what a function that takes any picture must survive (digits, products)
+ODD_PICTURES = [
+    np.zeros((1, 1), np.uint8),
+    np.full((1, 1, 3), 255, np.uint8),
+    gradient(10_000, 8),
+    gradient(8, 10_000),
+    np.zeros((0, 5), np.uint8),
+    np.full((50, 50, 4), 128, np.uint8),  # RGBA
+    np.dstack([gradient(), np.full((48, 64), 255, np.uint8)]),  # RGBA as RGB + alpha
+    np.full((40, 40, 1), 7, np.uint8),
+    np.random.default_rng(2).random((64, 64)).astype(np.float32),
+    np.full((30, 30), np.nan, np.float64),
+    np.ones((30, 30), bool),
+    np.arange(900, dtype=np.uint16).reshape(30, 30),
 ]
 
 

@@ -1,11 +1,11 @@
 """The shipped Fashion-MNIST CNN: it is what its JSON says (classes, accuracy on the 10,000 test
-images of the Debian package), and it reads photos made with images.prepare_product."""
+images of the Debian package), and it reads photos made with products.prepare_product."""
 
 import numpy as np
 import pytest
 
-from cnnviz import data, images, models
-from tests.test_images import pasted_on_white
+from cnnviz import data, models, products
+from tests.test_products import pasted_on_white
 
 needs_fashion_mnist = pytest.mark.skipif(
     not data.available()["fashion_mnist"].ok,
@@ -57,7 +57,7 @@ def test_the_model_reads_test_images_pasted_on_white_after_prepare_product(
     items, labels = fashion_test.x_test[:100, :, :, 0], fashion_test.y_test[:100]
     x = np.stack(
         [
-            images.prepare_product(pasted_on_white(item, seed=number)).result
+            products.prepare_product(pasted_on_white(item, seed=number)).result
             for number, item in enumerate(items)
         ]
     )[..., None]  # (100, 28, 28) -> (100, 28, 28, 1)
