@@ -97,7 +97,7 @@ def step_through(
 st.title(t("conv.title"))
 st.markdown(t("conv.intro"))
 
-controls, result = st.columns([1, 3], gap="large")
+controls, result = st.columns([1.3, 3], gap="large")
 with controls:  # every control is drawn on every run, whatever the input (see the docstring)
     picture = picture_picker("conv", max_side=LESSON_SIDE)
     example = picture.example if picture is not None else None
@@ -111,6 +111,7 @@ with controls:  # every control is drawn on every run, whatever the input (see t
         set_choice("conv_padding", EXAMPLES[example].padding)
     stride, padding, dilation = inputs.conv_settings("conv")
 
+grid = None
 with result:
     if kernel_error is not None:
         show_error(kernel_error)
@@ -120,8 +121,11 @@ with result:
         if keras_refuses(stride, dilation):
             st.warning(t("padding.keras_refuses"))
         grid = picture.values
-        if picture.is_photo:
-            grid = photo_patch(picture.values, kernel, stride, padding, dilation)
-        if grid is not None:
+        if not picture.is_photo:
             step_through(grid, kernel, stride, padding, dilation, example)
+        else:
+            grid = photo_patch(picture.values, kernel, stride, padding, dilation)
+if picture is not None and picture.is_photo and grid is not None:
+    # the whole width: a photo's patch of three-digit numbers beside kernel and output needs it
+    step_through(grid, kernel, stride, padding, dilation, example)
 st.info(t("conv.cross_correlation"))

@@ -17,7 +17,7 @@ pool_tab, params_tab = st.tabs([t("pooling.tab_pool"), t("pooling.tab_params")])
 
 with pool_tab:
     st.markdown(t("pooling.intro"))
-    controls, result = st.columns([1, 3], gap="large")
+    controls, result = st.columns([1.3, 3], gap="large")
     with controls:
         picture = picture_picker("pool", max_side=LESSON_SIDE)
         mode = choice(

@@ -71,3 +71,26 @@ def test_padding_grid_marks_padding_dropped_cells_and_window_corners():
 def test_params_bar_writes_each_count():
     figure = plots.params_bar_figure(["conv2d", "dense"], [320, 5130])
     assert list(figure.data[0].text) == ["320", "5,130"]
+
+
+def test_a_photo_patch_blurred_keeps_every_number_within_four_characters_and_cells_square():
+    """A Gaussian 5×5 kernel's weights, 0–255 pixels and fractional sums: each label fits a
+    cell at 14 px (at most four characters), and no panel is stretched (square cells)."""
+    rng = np.random.default_rng(0)
+    patch = rng.integers(0, 256, (10, 10)).astype(float)
+    ramp = np.exp(-0.5 * (np.arange(-2, 3) / 0.7) ** 2)
+    gaussian = np.outer(ramp, ramp) / np.outer(ramp, ramp).sum()
+    sobel = np.array([[-1, 0, 1], [-2, 0, 2], [-1, 0, 1]], dtype=float) * 4
+    for kernel in (gaussian, sobel, -gaussian):
+        padded, pads = conv.pad(patch, "same", kernel)
+        steps = conv.conv2d_steps(patch, kernel, padding="same")
+        output = conv.conv2d(patch, kernel, padding="same")
+        figure = plots.conv_step_figure(padded, pads, kernel, steps[0], output, len(steps))
+        labels = [label for trace in figure.data for row in trace.text for label in row]
+        assert max(len(label) for label in labels) <= 4, sorted(labels, key=len)[-3:]
+        assert figure.data[0].textfont.size >= 14
+        for n in ("", "2", "3"):
+            assert figure.layout[f"yaxis{n}"].scaleanchor == f"x{n}"
+    assert plots.lessons._label(0.619) == "0.62" and plots.lessons._label(1.6904) == "1.69"
+    assert plots.lessons._label(-271.6) == "-272" and plots.lessons._label(6.9e-8) == "0"
+    assert plots.lessons._label(-1020) == "-1k" and plots.lessons._label(-53.4) == "-53"

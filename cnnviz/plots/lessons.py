@@ -30,9 +30,25 @@ FONT = {"size": 16}
 
 
 def _label(value: float) -> str:
+    """A cell's number in at most four characters, so that it fits its cell at 14 px: a whole
+    number as it is, else with as many decimals (two at most) as fit, and thousands as 1.6k
+    (the step's sum below the figure gives the full values)."""
     if np.isnan(value):
         return ""
-    return str(int(value)) if float(value).is_integer() else f"{value:.2f}"
+    if abs(value) >= 999.5:
+        return _shortest(value / 1000, "k")
+    if abs(value) < 0.005:
+        return "0"
+    return str(int(value)) if float(value).is_integer() else _shortest(value)
+
+
+def _shortest(value: float, unit: str = "") -> str:
+    """`value` with two, one or no decimals: the most that fit four characters."""
+    for decimals in (2, 1, 0):
+        text = f"{value:.{decimals}f}{unit}"
+        if len(text) <= 4:
+            return text
+    return text
 
 
 def _heatmap(
@@ -45,7 +61,7 @@ def _heatmap(
         zmid=centre,
         text=labels,
         texttemplate="%{text}" if text else None,
-        textfont={"size": 15},
+        textfont={"size": 15},  # 14 px at least on a projector
         colorscale=colorscale,
         showscale=False,
         xgap=2,
@@ -78,6 +94,13 @@ def _grid_axes(fig: go.Figure, rows: int = 1, cols: int = 1) -> None:
                 col=c,
             )
             fig.update_xaxes(showgrid=False, zeroline=False, showticklabels=False, row=r, col=c)
+    # square cells in every panel: a 3×3 kernel beside a 9×9 input is not drawn tall
+    for n in range(1, rows * cols + 1):
+        suffix = "" if n == 1 else str(n)
+        fig.update_layout(
+            {f"yaxis{suffix}": {"scaleanchor": f"x{suffix}", "constrain": "domain"},
+             f"xaxis{suffix}": {"constrain": "domain"}}
+        )  # fmt: skip
     # cells not computed yet (NaN) show this background: an empty grid of the output's size
     fig.update_layout(plot_bgcolor="#eeeeee")
 
