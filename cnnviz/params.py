@@ -242,6 +242,11 @@ class DenseComparison:
     dense_params: int
     dense_formula: str
 
+    @property
+    def ratio(self) -> float:
+        """How many times more parameters the Dense layer needs."""
+        return self.dense_params / self.conv_params
+
 
 def dense_comparison(summary: Summary) -> DenseComparison | None:
     """Parameters a Dense layer would need to map the input to the first convolution's output.

@@ -174,7 +174,7 @@ with params_tab:
                     outputs=count(comparison.outputs),
                     conv=count(comparison.conv_params),
                     formula=comparison.dense_formula,
-                    ratio=f"{comparison.dense_params / comparison.conv_params:,.0f}",
+                    ratio=f"{comparison.ratio:,.0f}",
                 )
             )
         mlp = params.summarize(

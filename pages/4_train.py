@@ -5,6 +5,7 @@ from dataclasses import replace
 import streamlit as st
 
 from cnnviz import training
+from cnnviz.formatting import shape_text
 from cnnviz.ui import start_page, t, train_data, train_settings
 from cnnviz.ui import training as train_job
 
@@ -20,7 +21,7 @@ with data_column:
     st.subheader(t("train.data_heading"))
     dataset, dataset_key = train_data.dataset_picker()
     if dataset is not None:
-        shape = "×".join(map(str, dataset.input_shape))
+        shape = shape_text(dataset.input_shape)
         st.caption(
             t(
                 "train.data_size",

@@ -4,6 +4,7 @@ import streamlit as st
 
 from cnnviz import digits, features
 from cnnviz.errors import CnnvizError, ImageError
+from cnnviz.formatting import shape_text
 from cnnviz.ui import feature_maps, show_error, start_page, t
 from cnnviz.ui import models as model_ui
 from cnnviz.ui.picture import picture_picker
@@ -20,7 +21,7 @@ with model_column:
     if chosen is None:
         st.info(t("features.choose_model"))
         st.stop()
-    st.caption(t("features.model_takes", shape=feature_maps.shape_text(chosen.input_shape)))
+    st.caption(t("features.model_takes", shape=shape_text(chosen.input_shape)))
 
 with input_column:
     sources = (["digit"] if chosen.is_mnist else []) + ["sample", "upload", "camera"]

@@ -15,6 +15,7 @@ import numpy as np
 import streamlit as st
 
 from cnnviz import blocks, features, grad_cam, plots, tiles
+from cnnviz.formatting import shape_text
 from cnnviz.ui import choice, t
 from cnnviz.ui.chosen import ChosenModel
 
@@ -33,11 +34,6 @@ class Run:
 
     layers: list[features.LayerActivation]
     top: list[tuple[str, float]]
-
-
-def shape_text(shape: tuple) -> str:
-    """(26, 26, 32) -> "26×26×32"."""
-    return "×".join(map(str, shape))
 
 
 def run(chosen: ChosenModel, x: np.ndarray) -> Run:

@@ -11,9 +11,10 @@ from dataclasses import dataclass
 import numpy as np
 import streamlit as st
 
-from cnnviz import data, models, params, plots, recipes
+from cnnviz import data, models, params, plots, recipes, shapes
 from cnnviz.architectures import ARCHITECTURES
-from cnnviz.errors import CnnvizError
+from cnnviz.errors import CnnvizError, ShapeError
+from cnnviz.formatting import shape_text
 from cnnviz.ui import choice, lang, show_error, t
 from cnnviz.ui.inputs import layer_table_editor
 from cnnviz.ui.train_data import cached_dataset
@@ -60,7 +61,7 @@ def model_picker(dataset: data.Dataset) -> ModelChoice | None:
     )
     others = [t(f"models.name.{n}") for n in ARCHITECTURES if n not in presets]
     if others:
-        shape = "×".join(map(str, dataset.input_shape))
+        shape = shape_text(dataset.input_shape)
         st.caption(t("train.other_presets", shape=shape, names=", ".join(others)))
     layers = list(ARCHITECTURES[preset].layers)
     edit = st.toggle(t("train.edit_layers"), key="train_edit")
@@ -68,6 +69,9 @@ def model_picker(dataset: data.Dataset) -> ModelChoice | None:
         layers = layer_table_editor(f"train_{preset}", layers)
     try:
         summary = params.summarize(layers, dataset.input_shape, dataset.num_classes)
+    except ShapeError as error:  # "remove a pooling layer" only where there is one
+        show_error(shapes.with_pooling_advice(error, layers))
+        return None
     except CnnvizError as error:
         show_error(error)
         return None
