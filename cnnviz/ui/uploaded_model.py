@@ -1,7 +1,7 @@
 """The teacher's own model on the model pages: a .keras, .h5 or .hdf5 file, its class names and
 how its input was scaled in training.
 
-The file is loaded once (safe mode, `cnnviz.models.load_uploaded`) and kept for this session.
+The file is loaded once (safe mode, `cnnviz.model_files.load_uploaded`) and kept for this session.
 A model that does not carry its class names gets them from a list of the course's datasets whose
 length matches its outputs, or typed by the teacher; the input is scaled /255 as the course
 trains unless the teacher picks another scaling.
@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import streamlit as st
 
-from cnnviz import classes, features, models, scaling
+from cnnviz import classes, features, model_files, scaling
 from cnnviz.errors import CnnvizError, ModelError, error_reason
 from cnnviz.ui import choice, lang, show_error, t
 from cnnviz.ui.chosen import ChosenModel
@@ -28,10 +28,10 @@ def _loaded(key: str, upload) -> tuple:
         content = upload.getvalue()
         try:
             with st.spinner(t("features.model_loading")):
-                model = models.load_uploaded(content, upload.name)
+                model = model_files.load_uploaded(content, upload.name)
                 features.model_input_shape(model)  # refuses a model that does not read pictures
                 features.warm_up(model)
-            entry = (model, models.carried_class_names(content))
+            entry = (model, model_files.carried_class_names(content))
         except CnnvizError as error:
             entry = error
         except Exception as error:  # a model Keras loads but cannot run on a picture
