@@ -57,12 +57,15 @@ def idx_folder(tmp_path):
 
 @pytest.fixture
 def empty_keras_cache(monkeypatch, tmp_path):
-    """Keras's cache points at an empty folder, for cnnviz.data and for Keras itself."""
+    """Keras's cache points at an empty folder, for Keras and so for cnnviz.data (which asks
+    Keras), and Debian's Fashion-MNIST folder is hidden; KERAS_HOME is for processes started."""
     import keras.src.backend.config as keras_config
+
+    from cnnviz.data import idx
 
     monkeypatch.setenv("KERAS_HOME", str(tmp_path))
     monkeypatch.setattr(keras_config, "_KERAS_DIR", str(tmp_path))
-    monkeypatch.setattr(data, "FASHION_MNIST_FOLDERS", ())
+    monkeypatch.setattr(idx, "FASHION_MNIST_FOLDERS", ())
     return tmp_path
 
 

@@ -3,6 +3,9 @@ student's folder can be wrong gives a DatasetError with a catalogue key."""
 
 import gzip
 import os
+import subprocess
+import sys
+import tempfile
 import urllib.error
 import urllib.request
 from pathlib import Path
@@ -12,6 +15,7 @@ import pytest
 from PIL import Image
 
 from cnnviz import data, i18n
+from cnnviz.data import downloads
 from cnnviz.errors import DatasetError
 from tests.conftest import write_idx
 
@@ -31,6 +35,14 @@ def test_embedded_sample_has_8000_train_and_2000_test_grey_digits():
     assert mnist.x_train.max() == 255 and mnist.x_train.min() == 0
     # white digits on black: the border is background, the centre has ink
     assert mnist.x_train[:, 0, :, 0].mean() < 1 and mnist.x_train[:, 10:18, 10:18, 0].mean() > 60
+
+
+def test_loading_the_embedded_sample_never_imports_keras():
+    script = (
+        "import sys; from cnnviz import data; data.load('mnist'); print('keras' in sys.modules)"
+    )
+    run = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, check=True)
+    assert run.stdout.strip() == "False"
 
 
 def test_embedded_sample_split_is_stratified_a_fifth_of_every_digit_in_test():
@@ -116,7 +128,9 @@ def test_idx_images_and_labels_of_different_length_are_rejected(idx_folder):
     not DEBIAN_FASHION_MNIST.is_dir(), reason="Debian package dataset-fashion-mnist not installed"
 )
 def test_fashion_mnist_is_found_in_the_debian_folder_offline(monkeypatch, tmp_path):
-    monkeypatch.setenv("KERAS_HOME", str(tmp_path))  # nothing in Keras's cache
+    import keras.src.backend.config as keras_config
+
+    monkeypatch.setattr(keras_config, "_KERAS_DIR", str(tmp_path))  # nothing in Keras's cache
     assert data.available()["fashion_mnist"].ok
     fashion = data.load("fashion_mnist")
     assert fashion.x_train.shape == (60000, 28, 28, 1) and fashion.x_test.shape == (
@@ -174,14 +188,14 @@ def test_allowed_download_without_internet_gives_the_offline_message(
     assert error.value.key == "data.download_failed"
     message = i18n.t(error.value.key, "en", **error.value.values)
     assert "internet" in message and "mnist.npz" in message
-    assert not list((empty_keras_cache / "datasets").iterdir())  # nothing half-written left
+    assert not [p for p in empty_keras_cache.rglob("*") if p.is_file()]  # nothing half-written
 
 
 def test_an_allowed_download_reports_its_progress_and_keras_then_reads_the_files(
     empty_keras_cache, local_origin, monkeypatch
 ):
     arrays, _ = local_origin
-    monkeypatch.setattr(data, "DOWNLOAD_CHUNK", 2048)
+    monkeypatch.setattr(downloads, "DOWNLOAD_CHUNK", 2048)
     reports = []
     fashion = data.load(
         "fashion_mnist", allow_download=True, on_progress=lambda *r: reports.append(r)
@@ -200,7 +214,10 @@ def test_a_download_cut_off_halfway_leaves_no_file_keras_would_take_for_complete
     empty_keras_cache, local_origin, monkeypatch
 ):
     _, origin_folder = local_origin
-    monkeypatch.setattr(data, "DOWNLOAD_CHUNK", 64)
+    monkeypatch.setattr(downloads, "DOWNLOAD_CHUNK", 64)
+    temporary = empty_keras_cache / "temporary"
+    temporary.mkdir()
+    monkeypatch.setattr(tempfile, "tempdir", str(temporary))
 
     def cut_off(done: int, total: int) -> None:
         if done > 300:
@@ -214,6 +231,7 @@ def test_a_download_cut_off_halfway_leaves_no_file_keras_would_take_for_complete
     kept = sorted(f.name for f in folder.iterdir())
     assert kept == ["train-labels-idx1-ubyte.gz"]  # the first file arrived whole; the second not
     assert (folder / kept[0]).read_bytes() == (served / kept[0]).read_bytes()
+    assert not list(temporary.iterdir())  # the half-fetched file went with its temporary folder
 
 
 def test_unknown_dataset_name_lists_the_known_ones():
