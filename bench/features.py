@@ -65,7 +65,6 @@ from cnnviz import (  # noqa: E402
     images,
     models,
     plots,
-    predictions,
     rotation,
     tiles,
 )
@@ -97,25 +96,9 @@ def big_digit_photo() -> bytes:
 
 
 def page_work(model, photo: bytes, as_digit: bool) -> Callable[[], object]:
-    """What the page computes for a new upload, figures included."""
-    shape = features.model_input_shape(model)
+    """What the page computes for a new upload, pictures and charts included (`first_screen`)."""
     names = [str(i) for i in range(model.outputs[0].shape[-1])]
-
-    def work() -> object:
-        picture = images.load_image(photo, max_side=PHOTO_SIDE)
-        x = features.model_input(picture, shape, as_digit=as_digit).x
-        figures = [plots.model_input_figure(x[0])]
-        for layer in features.activations(model, x):
-            if layer.is_map:
-                tiled = tiles.tile(layer.values[:, :, : tiles.MAX_MAPS])
-                figures.append(plots.feature_map_grid(tiled))
-            else:
-                figures.append(plots.dense_bars(layer.values))
-        figures.append(plots.top_k_bars(predictions.predict_top(model, x, 5, names)))
-        figures.append(plots.grad_cam_overlay(x[0], grad_cam.grad_cam(model, x)))
-        return [figure.to_json() for figure in figures]
-
-    return work
+    return lambda: first_screen(model, lambda x: x, names, photo, reads_digits=as_digit)
 
 
 def upload_path(repeats: int) -> None:
@@ -129,7 +112,9 @@ def upload_path(repeats: int) -> None:
     for name, model, photo, as_digit in cases:
         features.warm_up(model)
         shape = features.model_input_shape(model)
-        x = features.model_input(images.load_image(photo, PHOTO_SIDE), shape, as_digit=as_digit).x
+        x = features.model_input(
+            images.load_image(photo, PHOTO_SIDE), shape, prepare="digit" if as_digit else "photo"
+        ).x
         decode = best_of(repeats, lambda photo=photo: images.load_image(photo, max_side=PHOTO_SIDE))
         call = best_of(repeats, lambda model=model, x=x: model(x, training=False))
         whole = best_of(repeats, page_work(model, photo, as_digit))

@@ -146,7 +146,15 @@ class Worker:
 
     @property
     def alive(self) -> bool:
-        return self.process.is_alive()
+        """Whether the process still runs. A process killed while its threads were busy (Keras
+        importing) is a zombie before the OS lets it be reaped, and `is_alive` says True until
+        then: psutil sees the zombie at once."""
+        if not self.process.is_alive():
+            return False
+        try:
+            return psutil.Process(self.process.pid).status() != psutil.STATUS_ZOMBIE
+        except psutil.Error:  # gone already, or not ours to look at: only is_alive can say
+            return True
 
     def wait_ready(self, timeout: float) -> None:
         """Wait until Keras is imported in the worker (WorkerFailed after `timeout` seconds)."""
