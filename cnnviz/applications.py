@@ -23,6 +23,7 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
+from cnnviz import keras_cache
 from cnnviz.errors import ModelError
 
 if TYPE_CHECKING:
@@ -136,17 +137,9 @@ def class_names() -> list[str]:
 
 
 def cache_folder() -> Path:
-    """Keras's models cache, where `keras.applications` looks for weights files.
-
-    Keras's own home ($KERAS_HOME, else ~/.keras, else /tmp/.keras), read from Keras, with the
-    fallback of `keras.utils.get_file`: a home that is not writable means /tmp/.keras.
-    """
-    from keras.src.backend.config import keras_home
-
-    home = Path(keras_home()).expanduser()
-    if not os.access(home, os.W_OK):
-        home = Path("/tmp/.keras")
-    return home / "models"
+    """Keras's models cache, where `keras.applications` looks for weights files (Keras's own
+    answer: cnnviz.keras_cache)."""
+    return keras_cache.folder("models")
 
 
 def _spec(name: str) -> PhotoModel:
