@@ -20,7 +20,6 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-import http.client
 import os
 import socket
 import subprocess
@@ -213,23 +212,16 @@ class Element:
 
 
 def _http(method: str, url: str, data: bytes | None = None, headers: dict | None = None):
-    """A blocking HTTP request to the local server; returns (status, headers, body).
+    """A blocking HTTP request to the local server (requests); returns (status, cookies, body).
 
     A server that refuses a large body early (413) may close the connection while the body is
-    still being sent: its answer is read anyway.
+    still being sent: urllib3, under requests, reads its answer anyway.
     """
     parts = urlsplit(url)
     if parts.hostname not in LOCAL_HOSTS:
         raise ValueError(f"st_client talks to localhost only, not {url}")
-    connection = http.client.HTTPConnection(parts.hostname, parts.port, timeout=60)
-    try:
-        # the answer to a refused body, if any, is already waiting
-        with contextlib.suppress(BrokenPipeError, ConnectionResetError):
-            connection.request(method, parts.path or "/", body=data, headers=headers or {})
-        response = connection.getresponse()
-        return response.status, response.headers, response.read()
-    finally:
-        connection.close()
+    response = requests.request(method, url, data=data, headers=headers or {}, timeout=60)
+    return response.status_code, response.cookies, response.content
 
 
 def multipart(name: str, data: bytes, mime: str) -> tuple[bytes, str]:
@@ -289,15 +281,12 @@ class Session:
         host = urlsplit(self.base_url).hostname
         if host not in LOCAL_HOSTS:
             raise ValueError(f"st_client talks to localhost only, not {self.base_url}")
-        status, headers, _ = await asyncio.to_thread(
+        status, cookies, _ = await asyncio.to_thread(
             _http, "GET", f"{self.base_url}/_stcore/health"
         )
         if status != 200:
             raise StreamlitClientError(f"health check answered {status}")
-        for cookie in headers.get_all("Set-Cookie") or []:
-            name, _, rest = cookie.partition("=")
-            if name.strip() == "_streamlit_xsrf":
-                self._xsrf = rest.split(";")[0]
+        self._xsrf = cookies.get("_streamlit_xsrf") or self._xsrf
         ws_url = "ws" + self.base_url[len("http") :] + "/_stcore/stream"
         protocols = ["streamlit", self._xsrf] if self._xsrf else ["streamlit"]
         self._ws = await asyncio.wait_for(
