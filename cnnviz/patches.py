@@ -51,6 +51,8 @@ def keep_keras_state() -> bool:
             "the Keras session after each run, every page that uses a model reruns slower."
         )
         return False
+    if script_runner._clean_problem_modules is not _keep_modules:
+        _keep_modules.replaced = script_runner._clean_problem_modules  # Streamlit's, for tests
     script_runner._clean_problem_modules = _keep_modules
     return True
 
