@@ -17,7 +17,6 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from cnnviz import predictions
 from cnnviz.images import transform
 
 __all__ = [
@@ -97,6 +96,8 @@ def accuracy_curve(
     if axis not in ("angle", "shift"):
         raise ValueError(f"axis must be 'angle' or 'shift', not {axis!r}")
     positions = tuple(positions if positions is not None else ANGLES if axis == "angle" else SHIFTS)
+    from cnnviz import predictions  # Keras: only when a model runs
+
     labels = np.asarray(labels)
     accuracy = []
     for position in positions:
@@ -131,6 +132,8 @@ class Reading:
 def read_digit(model, digit: np.ndarray, class_names: Sequence[str]) -> Reading:
     """The model's guess for one (28, 28[, 1]) float digit."""
     x = _as_float(digit).reshape(1, 28, 28, 1)
+    from cnnviz import predictions  # Keras: only when a model runs
+
     probs = predictions.probabilities(model, x)[0]
     best = int(np.argmax(probs))
     return Reading(str(class_names[best]), float(probs[best]), probs)

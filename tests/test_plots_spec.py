@@ -4,6 +4,8 @@ builders with the checks give the same figure, property for property."""
 from __future__ import annotations
 
 import json
+import subprocess
+import sys
 
 import numpy as np
 import plotly.graph_objects as go
@@ -59,3 +61,11 @@ def test_the_checks_catch_a_wrong_property_only_when_on(monkeypatch):
         figure(wrong)
     monkeypatch.setenv("CNNVIZ_VALIDATE_FIGURES", "0")
     assert figure(wrong).to_dict()["data"][0]["colour"] == "red"  # built as given: tests check
+
+
+def test_the_figures_and_their_data_classes_import_without_keras():
+    """The lessons without a model draw with cnnviz.plots; its figures' inputs (training curves,
+    accuracy curves) are plain classes, imported as they are, and Keras stays unloaded."""
+    script = "import sys; from cnnviz import curves, plots, rotation; print('keras' in sys.modules)"
+    run = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, check=True)
+    assert run.stdout.strip() == "False", run.stdout + run.stderr

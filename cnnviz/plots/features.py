@@ -11,16 +11,13 @@ from __future__ import annotations
 
 import base64
 from collections.abc import Sequence
-from typing import TYPE_CHECKING
 
 import cv2
 import numpy as np
 import plotly.graph_objects as go
 
 from cnnviz.plots.spec import figure
-
-if TYPE_CHECKING:  # cnnviz.rotation runs models; the lessons without models must not load Keras
-    from cnnviz.rotation import AccuracyCurve
+from cnnviz.rotation import AccuracyCurve
 
 __all__ = [
     "accuracy_curves_figure",

@@ -7,16 +7,13 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import TYPE_CHECKING
 
 import numpy as np
 import plotly.graph_objects as go
 from plotly.subplots import make_subplots
 
+from cnnviz.curves import Curves
 from cnnviz.plots.spec import figure
-
-if TYPE_CHECKING:  # cnnviz.training imports keras; the lessons without a model import plots
-    from cnnviz.training import Curves
 
 __all__ = [
     "CurveLabels",
