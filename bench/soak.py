@@ -7,7 +7,7 @@ websocket protocol (bench/st_client.py): set the epochs and the number of traini
 Train, follow the live view (its fragment polls as a browser's would) until the results show.
 `--tabs same` trains again and again in one tab; `--tabs new` opens a new tab for each training
 and closes it afterwards (students coming and going). After each training the server's resident
-memory (VmRSS, /proc/<pid>/status) is sampled, and its training processes alive are counted (each
+memory (its resident set size, through psutil) is sampled, and its training processes alive are counted (each
 training runs in a worker process that exits when it is done; one spare waits for the next). Growth is measured from after the first training
 (which loads TensorFlow and builds the first model) to after the last. Target: < 200 MB.
 """
