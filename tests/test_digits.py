@@ -9,6 +9,18 @@ from cnnviz import digits, images
 from cnnviz.errors import ImageError
 from tests import corpus
 
+BLANK_PAGES = [
+    np.full((100, 100, 3), 230, np.uint8),
+    np.zeros((60, 60), np.uint8),
+    np.clip(
+        np.linspace(150, 230, 400)[None, :] + np.random.default_rng(0).normal(0, 6, (300, 400)),
+        0,
+        255,
+    ).astype(np.uint8),  # blank paper, lit from one side, camera noise
+]
+BLANK_IDS = ["white", "black", "blank_paper"]
+
+
 # --- prepare_digit -----------------------------------------------------------------------------
 
 
@@ -91,19 +103,7 @@ def test_an_mnist_digit_stays_itself():
         assert np.corrcoef(result.ravel(), original.ravel())[0, 1] > 0.8
 
 
-@pytest.mark.parametrize(
-    "picture",
-    [
-        np.full((100, 100, 3), 230, np.uint8),
-        np.zeros((60, 60), np.uint8),
-        np.clip(
-            np.linspace(150, 230, 400)[None, :] + np.random.default_rng(0).normal(0, 6, (300, 400)),
-            0,
-            255,
-        ).astype(np.uint8),  # blank paper, lit from one side, camera noise
-    ],
-    ids=["white", "black", "blank_paper"],
-)
+@pytest.mark.parametrize("picture", BLANK_PAGES, ids=BLANK_IDS)
 def test_prepare_digit_refuses_a_blank_page(picture):
     with pytest.raises(ImageError) as caught:
         digits.prepare_digit(picture)
@@ -170,17 +170,11 @@ def test_generated_phone_photos_of_digits_look_like_digits():
 @pytest.mark.parametrize(
     "picture",
     [
-        np.full((100, 100, 3), 230, np.uint8),
-        np.zeros((60, 60), np.uint8),
-        np.clip(
-            np.linspace(150, 230, 400)[None, :] + np.random.default_rng(0).normal(0, 6, (300, 400)),
-            0,
-            255,
-        ).astype(np.uint8),
+        *BLANK_PAGES,
         np.random.default_rng(1).integers(0, 256, (200, 200, 3), dtype=np.uint8),
         corpus.gradient(300, 200),
     ],
-    ids=["white", "black", "blank_paper", "noise", "gradient"],
+    ids=[*BLANK_IDS, "noise", "gradient"],
 )
 def test_blank_pages_noise_and_gradients_do_not_look_like_digits(picture):
     assert not digits.looks_like_digit(picture)
