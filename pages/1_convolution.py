@@ -111,7 +111,7 @@ with controls:  # every control is drawn on every run, whatever the input (see t
         set_choice("conv_padding", EXAMPLES[example].padding)
     stride, padding, dilation = inputs.conv_settings("conv")
 
-grid = None
+patch = None  # a photo's patch, stepped through below the columns
 with result:
     if kernel_error is not None:
         show_error(kernel_error)
@@ -120,12 +120,11 @@ with result:
     else:
         if keras_refuses(stride, dilation):
             st.warning(t("padding.keras_refuses"))
-        grid = picture.values
-        if not picture.is_photo:
-            step_through(grid, kernel, stride, padding, dilation, example)
+        if picture.is_photo:
+            patch = photo_patch(picture.values, kernel, stride, padding, dilation)
         else:
-            grid = photo_patch(picture.values, kernel, stride, padding, dilation)
-if picture is not None and picture.is_photo and grid is not None:
+            step_through(picture.values, kernel, stride, padding, dilation, example)
+if patch is not None:
     # the whole width: a photo's patch of three-digit numbers beside kernel and output needs it
-    step_through(grid, kernel, stride, padding, dilation, example)
+    step_through(patch, kernel, stride, padding, dilation, example)
 st.info(t("conv.cross_correlation"))
