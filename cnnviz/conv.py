@@ -46,6 +46,13 @@ class ConvStep:
     total: float
 
     @property
+    def channel_totals(self) -> np.ndarray:
+        """The products summed on each input channel, (C,); together they make `total`.
+
+        A 2-D step (one channel) gives one sum."""
+        return np.atleast_1d(self.products.sum(axis=(0, 1)))
+
+    @property
     def expression(self) -> str:
         """The sum written out, e.g. `3·0 + 3·1 + 2·2 + … = 12`."""
         pairs = zip(self.window.ravel(), self.kernel.ravel(), strict=True)

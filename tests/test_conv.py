@@ -270,3 +270,16 @@ def test_the_taught_modules_load_without_opencv_keras_or_streamlit():
         [sys.executable, "-c", code], capture_output=True, text=True, check=True
     )
     assert loaded.stdout.strip() == "[]"
+
+
+def test_channel_totals_add_up_to_the_total_and_are_each_channels_own_sum():
+    """A 3×3×3 kernel on an RGB input: each channel's products summed alone, then together."""
+    rng = np.random.default_rng(3)
+    x, kernel = rng.normal(size=(6, 5, 3)), rng.normal(size=(3, 3, 3))
+    for step in conv.conv2d_steps(x, kernel, padding="same"):
+        alone = [conv.conv2d_steps(x[:, :, c], kernel[:, :, c], padding="same") for c in range(3)]
+        index = step.row * 5 + step.col
+        np.testing.assert_allclose(step.channel_totals, [a[index].total for a in alone])
+        assert step.channel_totals.sum() == pytest.approx(step.total)
+    single = conv.conv2d_steps(x[:, :, 0], kernel[:, :, 0])[0]
+    assert single.channel_totals.shape == (1,) and single.channel_totals[0] == single.total
