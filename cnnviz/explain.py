@@ -34,6 +34,7 @@ __all__ = [
     "conv_map",
     "dense_unit",
     "kind",
+    "kinds",
     "layer_input",
     "output_logits",
     "pool_cell",
@@ -72,6 +73,11 @@ def kind(layer: keras.layers.Layer) -> str:
     if name == "BatchNormalization" and layer.axis in (-1, 3, [3], [-1]):
         return "batch_norm"
     return PASSING.get(name, "unknown")
+
+
+def kinds(model: keras.Model) -> dict[str, str]:
+    """`kind` of every layer of the model, by name."""
+    return {layer.name: kind(layer) for layer in model.layers}
 
 
 def _plain_conv(layer) -> bool:

@@ -4,3 +4,4 @@ browser. Grouped by lesson in submodules; import them from here (`plots.conv_ste
 from cnnviz.plots.features import *  # noqa: F403
 from cnnviz.plots.lessons import *  # noqa: F403
 from cnnviz.plots.training import *  # noqa: F403
+from cnnviz.plots.network import *  # noqa: F403
