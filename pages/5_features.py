@@ -2,7 +2,7 @@
 
 import streamlit as st
 
-from cnnviz import digits, features
+from cnnviz import features
 from cnnviz.errors import CnnvizError, ImageError
 from cnnviz.formatting import shape_text
 from cnnviz.ui import feature_maps, show_error, start_page, t
@@ -30,16 +30,7 @@ with input_column:
         st.info(t("features.choose_input"))
         st.stop()
     picture, source = chosen_picture.values, chosen_picture.source
-    # a digit model reads a photo as a digit on paper only when it looks like one
-    prepare = "photo"
-    if chosen.reads in ("digits", "products") and source != "digit":
-        kind = "digit" if chosen.reads == "digits" else "product"
-        looks = digits.looks_like_digit(picture) if kind == "digit" else True
-        if st.toggle(t(f"features.as_{kind}"), looks, key=f"features_as_{kind}_{source}"):
-            prepare = kind
-        st.caption(
-            t(f"features.as_{kind}_help" if prepare == kind else f"features.not_{kind}_help")
-        )
+    prepare = feature_maps.preparation("features", chosen, picture, source)
 
 if chosen.reads == "digits" and prepare == "photo" and source != "digit":
     st.info(t("features.digits_only"))

@@ -14,7 +14,7 @@ from dataclasses import dataclass, fields
 import numpy as np
 import streamlit as st
 
-from cnnviz import blocks, features, grad_cam, plots, tiles
+from cnnviz import blocks, digits, features, grad_cam, plots, tiles
 from cnnviz.formatting import shape_text
 from cnnviz.ui import choice, t
 from cnnviz.ui.chosen import ChosenModel
@@ -46,6 +46,22 @@ def run(chosen: ChosenModel, x: np.ndarray) -> Run:
     result = Run(*features.activations_and_top(chosen.model, x, 5, chosen.class_names))
     st.session_state[RUN_KEY] = (fingerprint, result)
     return result
+
+
+def preparation(key: str, chosen: ChosenModel, picture: np.ndarray, source: str) -> str:
+    """How a picture is made into the model's input: "photo", or for a model of digits or
+    products a toggle to read it as one ("digit", "product"), on when it looks like one."""
+    if chosen.reads not in ("digits", "products") or source == "digit":
+        return "photo"
+    kind = "digit" if chosen.reads == "digits" else "product"
+    looks = digits.looks_like_digit(picture) if kind == "digit" else True
+    prepare = (
+        kind
+        if st.toggle(t(f"features.as_{kind}"), looks, key=f"{key}_as_{kind}_{source}")
+        else "photo"
+    )
+    st.caption(t(f"features.as_{kind}_help" if prepare == kind else f"features.not_{kind}_help"))
+    return prepare
 
 
 def preparation_steps(steps) -> None:
