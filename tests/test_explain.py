@@ -1,6 +1,11 @@
 """cnnviz.explain: every explained number equals what the model itself computed (1e-4), on the
 shipped CNN, a CNN trained here, the course's CIFAR-10, CIFAR-100 (batch norm) and LeNet-5 with
-random weights, and layers with "same" padding, strides, dilation and fused activations."""
+random weights, and layers with "same" padding, strides, dilation and fused activations.
+
+Tests that name "current_backend" run on whatever KERAS_BACKEND is; the backend test runs them
+again under JAX and PyTorch where those are installed."""
+
+from pathlib import Path
 
 import keras
 import numpy as np
@@ -8,6 +13,7 @@ import pytest
 
 from cnnviz import architectures, conv, data, explain, features, models, pooling
 from cnnviz.errors import ModelError, ShapeError
+from tests.backends import OTHER_BACKENDS, run_under
 from tests.tiny_models import pictures, tiny_functional
 
 TOLERANCE = 1e-4
@@ -63,7 +69,9 @@ def shipped_cnn() -> keras.Model:
     return models.load_pretrained("mnist_cnn")
 
 
-def test_the_shipped_cnn_is_explained_cell_by_cell_as_it_computes(shipped_cnn, digit):
+def test_the_shipped_cnn_is_explained_cell_by_cell_as_it_computes_current_backend(
+    shipped_cnn, digit
+):
     kinds = assert_every_layer_explained(shipped_cnn, digit, cells=6)
     assert kinds == {"conv", "pool", "dense"}
 
@@ -134,7 +142,7 @@ def test_a_max_pool_cell_picks_the_largest_of_its_window(shipped_cnn, digit):
     assert cell.value == np.nanmax(cell.step.window) == pytest.approx(cell.model_value)
 
 
-def test_a_functional_model_with_global_pooling_is_explained_by_its_graph():
+def test_a_functional_model_with_global_pooling_is_explained_by_its_graph_current_backend():
     model = tiny_functional()
     x = pictures(1, (10, 10, 3))
     assert assert_every_layer_explained(model, x) == {"conv", "pool", "dense"}
@@ -212,3 +220,8 @@ def test_pool_cells_use_the_lessons_pooling_steps(shipped_cnn, digit):
     inputs = explain.layer_input(shipped_cnn, digit, pool)
     lesson = pooling.pool2d_steps(inputs[:, :, 0], 2)[2 * 13 + 3]
     np.testing.assert_array_equal(cell.step.window, lesson.window)
+
+
+@pytest.mark.parametrize("backend", OTHER_BACKENDS)
+def test_explanations_hold_on_the_other_keras_backends(backend):
+    run_under(backend, Path(__file__), expected=2)
