@@ -17,27 +17,38 @@ from cnnviz.ui.picture import LESSON_SIDE, picture_picker
 
 start_page()
 
-CROP = 10  # the photo's step-through runs on a CROP×CROP grayscale patch
+CROP = 10  # the photo's step-through runs on a CROP×CROP patch (grayscale, or R, G and B)
+RGB = ("R", "G", "B")
 
 
 @st.cache_data(max_entries=32, show_spinner=False)
 def filtered(
-    photo: np.ndarray, kernel: np.ndarray, stride, padding, dilation, colour: bool, how: str
-):
-    source = photo if colour else images.to_gray(photo)
-    values = conv.filter_image(source, kernel, stride, padding, dilation)
+    photo: np.ndarray, kernel: np.ndarray, stride, padding, dilation, mode: str, how: str,
+    bias: float = 0.0,
+):  # fmt: skip
+    if mode == "together":  # one 3-D kernel over all channels: one output channel
+        values = conv.conv2d(photo, kernel, stride, padding, dilation) + bias
+    else:
+        source = photo if mode == "per_channel" else images.to_gray(photo)
+        values = conv.filter_image(source, kernel, stride, padding, dilation)
     return conv.scale_for_display(values, how), float(values.min()), float(values.max())
 
 
 def photo_patch(photo: np.ndarray, kernel: np.ndarray, stride, padding, dilation):
-    """The photo beside its filtered self; returns the patch to step through, None on an error."""
-    colour = choice(
-        t("conv.channels"),
-        [True, False],
-        format_func=lambda c: t("conv.per_channel") if c else t("conv.grayscale"),
-        key="conv_colour",
+    """The photo beside its filtered self; returns the patch to step through with its kernel
+    and bias (a 3-D kernel when all channels are taken at once), None on an error."""
+    modes = {
+        "per_channel": t("conv.per_channel"),
+        "grayscale": t("conv.grayscale"),
+        "together": t("conv.together"),
+    }
+    mode = choice(
+        t("conv.channels"), list(modes), format_func=modes.__getitem__, key="conv_mode",
         horizontal=True,
-    )
+    )  # fmt: skip
+    bias = 0.0
+    if mode == "together":
+        kernel, bias = inputs.colour_kernel_picker("conv", kernel)
     how = choice(
         t("conv.scaling"),
         ["clip", "rescale", "abs"],
@@ -46,11 +57,10 @@ def photo_patch(photo: np.ndarray, kernel: np.ndarray, stride, padding, dilation
         horizontal=True,
     )
     original, output = st.columns(2)
-    original.image(
-        photo if colour else images.to_gray(photo), caption=t("conv.original"), width="stretch"
-    )
+    shown_photo = images.to_gray(photo) if mode == "grayscale" else photo
+    original.image(shown_photo, caption=t("conv.original"), width="stretch")
     try:
-        shown, low, high = filtered(photo, kernel, stride, padding, dilation, colour, how)
+        shown, low, high = filtered(photo, kernel, stride, padding, dilation, mode, how, bias)
     except CnnvizError as error:  # e.g. a 1×1 picture and a 3×3 kernel: the photo stays shown
         with output:
             show_error(error)
@@ -60,7 +70,8 @@ def photo_patch(photo: np.ndarray, kernel: np.ndarray, stride, padding, dilation
     )
     st.caption(t(f"conv.scaled_{how}", low=f"{low:.1f}", high=f"{high:.1f}"))
     st.subheader(t("conv.crop_title"))
-    return inputs.crop_picker("conv", photo, CROP)
+    patch = inputs.crop_picker("conv", photo, CROP, colour=mode == "together")
+    return patch, kernel, bias
 
 
 def step_through(
@@ -90,6 +101,42 @@ def step_through(
         st.plotly_chart(figure, width="stretch", key="conv_figure")
         st.markdown(t("conv.step", index=index, last=len(steps) - 1, row=step.row, col=step.col))
         st.code(step.expression, language=None, wrap_lines=True)
+
+    stepper.show("conv", len(steps), draw)
+
+
+def step_through_channels(
+    patch: np.ndarray, kernel: np.ndarray, bias: float, stride, padding, dilation
+) -> None:
+    """One 3-D kernel sliding over the colour `patch`: each channel's window × its kernel slice,
+    the three sums and the bias, one output cell per step."""
+    try:
+        steps = conv.conv2d_steps(patch, kernel, stride, padding, dilation)
+        output_grid = conv.conv2d(patch, kernel, stride, padding, dilation) + bias
+        padded, pads = conv.pad(patch, padding, kernel.shape[:2], stride, dilation)
+    except CnnvizError as error:
+        show_error(error)
+        return
+    st.markdown(t("conv.together_about", kernel=shape_text(kernel.shape)))
+    st.markdown(
+        t("conv.sizes", input=shape_text(patch.shape), padded=shape_text(padded.shape),
+          output=shape_text(output_grid.shape), count=len(steps))
+    )  # fmt: skip
+
+    def draw(index: int) -> None:
+        step = steps[index]
+        where, channels = st.columns([2, 3], gap="medium")
+        titles = (t("conv.input_grid"), t("conv.output_before_activation"))
+        figure = plots.colour_window_figure(
+            padded, pads, step, output_grid, index + 1, dilation, titles
+        )
+        where.plotly_chart(figure, width="stretch", key="conv_figure")
+        titles = (t("conv.window_slice"), t("conv.kernel_slice"), t("conv.products"))
+        figure = plots.channel_step_figure(step, range(len(RGB)), RGB, titles)
+        channels.plotly_chart(figure, width="stretch", key="conv_channels_figure")
+        last = len(steps) - 1
+        st.markdown(t("conv.step_channels", index=index, last=last, row=step.row, col=step.col))
+        st.code(plots.channel_sum_text(step, bias, RGB, t("conv.bias_name")), language=None)
 
     stepper.show("conv", len(steps), draw)
 
@@ -126,5 +173,9 @@ with result:
             step_through(picture.values, kernel, stride, padding, dilation, example)
 if patch is not None:
     # the whole width: a photo's patch of three-digit numbers beside kernel and output needs it
-    step_through(patch, kernel, stride, padding, dilation, example)
+    grid, patch_kernel, bias = patch
+    if patch_kernel.ndim == 3:
+        step_through_channels(grid, patch_kernel, bias, stride, padding, dilation)
+    else:
+        step_through(grid, patch_kernel, stride, padding, dilation, example)
 st.info(t("conv.cross_correlation"))

@@ -130,8 +130,9 @@ def layer_table_editor(key: str, start: tuple[dict, ...] | list[dict]) -> list[d
     return layers_from_table(edited.to_dict("records"))
 
 
-def crop_picker(key: str, photo: np.ndarray, size: int) -> np.ndarray:
-    """Sliders choosing a size×size grayscale patch of `photo` to step through, as floats."""
+def crop_picker(key: str, photo: np.ndarray, size: int, colour: bool = False) -> np.ndarray:
+    """Sliders choosing a size×size patch of `photo` to step through, as floats: grayscale
+    (size, size), or with `colour` the photo's own channels (size, size, 3)."""
     gray = images.to_gray(photo)
     size = min(size, *gray.shape[:2])
     top = st.slider(
@@ -148,7 +149,47 @@ def crop_picker(key: str, photo: np.ndarray, size: int) -> np.ndarray:
         (gray.shape[1] - size) // 2,
         key=f"{key}_crop_col",
     )
-    return gray[top : top + size, left : left + size].astype(float)
+    source = photo if colour else gray
+    return source[top : top + size, left : left + size].astype(float)
+
+
+# how much of the chosen 2-D kernel each of R, G and B gets in the lesson's one 3-D kernel
+CHANNEL_WEIGHTS = {
+    "luminance": (0.299, 0.587, 0.114),  # ITU-R 601, as images.to_gray: the grayscale result
+    "red_minus_green": (1.0, -1.0, 0.0),
+    "red_only": (1.0, 0.0, 0.0),
+}
+
+
+def colour_kernel(kernel: np.ndarray, weights: tuple[float, ...]) -> np.ndarray:
+    """(Kh, Kw) kernel, one weight per channel -> (Kh, Kw, C), slice c = weights[c] · kernel."""
+    return np.asarray(kernel, dtype=float)[:, :, None] * np.asarray(weights, dtype=float)
+
+
+def colour_kernel_picker(key: str, kernel: np.ndarray) -> tuple[np.ndarray, float]:
+    """The chosen 2-D kernel made 3-D by channel weights, and a bias: ((Kh, Kw, 3), bias)."""
+    labels = {
+        "luminance": t("conv.weights_luminance"),
+        "red_minus_green": t("conv.weights_red_minus_green"),
+        "red_only": t("conv.weights_red_only"),
+    }
+    weights = choice(
+        t("conv.weights"),
+        list(CHANNEL_WEIGHTS),
+        format_func=labels.__getitem__,
+        key=f"{key}_weights",
+        help=t("conv.weights_help"),
+    )
+    bias = st.number_input(
+        t("conv.bias"),
+        min_value=-1000.0,
+        max_value=1000.0,
+        value=0.0,
+        step=1.0,
+        key=f"{key}_bias",
+        help=t("conv.bias_help"),
+    )
+    return colour_kernel(kernel, CHANNEL_WEIGHTS[weights]), float(bias)
 
 
 def valid_or_same(key: str) -> str:

@@ -1,5 +1,6 @@
 """The three lessons that need no model, through Streamlit's AppTest."""
 
+import re
 import subprocess
 import sys
 
@@ -86,6 +87,29 @@ def test_sample_photo_is_filtered_side_by_side():
     images = at.get("image")
     assert len(images) >= 2
     assert any("range from" in c.value for c in at.caption)
+
+
+@pytest.mark.parametrize("lang", ["en", "ko"])
+def test_all_channels_at_once_shows_each_channels_sum_and_the_total_and_steps(lang):
+    at = open_page("pages/1_convolution.py", lang=lang)
+    at.radio(key=f"conv_source@{lang}").set_value("sample").run()
+    at.radio(key=f"conv_mode@{lang}").set_value("together").run()
+    assert not at.exception and not at.error
+    bias = {"en": "bias", "ko": "편향"}[lang]
+    first = expression(at)
+    assert re.fullmatch(rf"R \S+ \+ G \S+ \+ B \S+ \+ {bias} 0 = \S+", first), first
+    assert "3×3×3" in next(m.value for m in at.markdown if "3-D" in m.value or "3차원" in m.value)
+    charts = [chart.key for chart in at.get("plotly_chart")]
+    assert "conv_figure" in charts and "conv_channels_figure" in charts
+    at.button(key="conv_next").click().run()
+    assert at.slider(key="conv_step").value == 1 and expression(at) != first
+    at.number_input(key="conv_bias").set_value(10.0).run()
+    at.radio(key=f"conv_weights@{lang}").set_value("red_only").run()
+    written = expression(at)
+    assert f"+ G 0 + B 0 + {bias} 10 = " in written, written
+    r_sum, total = written.split(" ")[1], written.rsplit(" = ", 1)[1]
+    assert float(total.replace("−", "-")) == pytest.approx(float(r_sum.replace("−", "-")) + 10)
+    assert not at.exception and not at.error
 
 
 def test_padding_page_shows_the_uneven_stride_case_and_errors():
