@@ -22,6 +22,7 @@ __all__ = [
     "UNIT_COLUMNS",
     "filters_grid",
     "grid_columns",
+    "kernel_grid",
     "thumbnail",
     "tile",
     "units_picture",
@@ -126,25 +127,44 @@ def _place(maps: np.ndarray, columns: int, gap: int = 1) -> np.ndarray:
     return picture
 
 
-def filters_grid(layer: keras.layers.Layer, input_channel: int | None = None) -> np.ndarray:
-    """A Conv2D layer's filters side by side, each scaled min..max on its own -> uint8 picture.
+def kernel_grid(
+    kernel: np.ndarray, input_channel: int | None = None, cell: int = 1, gap: int = 1
+) -> np.ndarray:
+    """A convolution's kernel (kh, kw, C_in, F) as its F filters side by side -> uint8 picture.
 
-    Weights (kh, kw, C_in, F). With three input channels (a colour picture) each filter is shown
-    in colour, (rows·(kh+1), cols·(kw+1), 3); otherwise the weights seen by one input channel
-    (`input_channel`, default 0) in gray, (rows·(kh+1), cols·(kw+1)).
+    Each filter is scaled min..max on its own (the most negative weight black, the most positive
+    white; a constant filter mid-grey). With three input channels (a colour picture) each filter
+    is in colour, one min..max over its three colours so they keep their balance:
+    (rows·(cell·kh + gap) − gap, cols·(cell·kw + gap) − gap, 3). Otherwise the weights that see
+    one input channel (`input_channel`, default 0: a grey picture's only one) in grey, the same
+    size without the 3. Each weight is a `cell`×`cell` square (a 3×3 filter is 9 pixels at
+    cell 1); the grid is `grid_columns` wide with `gap` white pixels between filters.
     """
-    if not isinstance(layer, keras.layers.Conv2D):
-        raise ModelError("features.not_conv", name=layer.name, kind=type(layer).__name__)
-    kernel = np.asarray(layer.kernel)  # (kh, kw, C_in, F)
+    kernel = np.asarray(kernel, dtype=np.float32)
+    if kernel.ndim != 4:
+        raise ValueError(f"kernel must be (kh, kw, C_in, F), got shape {kernel.shape}")
     height, width, channels_in, count = kernel.shape
+    columns = grid_columns(count, height, width)
     if channels_in == 3 and input_channel is None:
-        # one min..max per filter over its three colours, so the colours keep their balance
-        low = kernel.min(axis=(0, 1, 2))
-        spread = kernel.max(axis=(0, 1, 2)) - low
-        scaled = np.round((kernel - low) / np.where(spread > 0, spread, 1.0) * 255)
-        columns = grid_columns(count, height, width)
-        return np.stack([_place(scaled[:, :, c, :], columns) for c in range(3)], axis=2)
+        # (kh, kw, 3, F) -> (kh, kw·3, F): _normalise's one min..max per map spans the colours
+        scaled = _normalise(kernel.reshape(height, width * 3, count), "minmax")
+        scaled = _enlarge(scaled.reshape(height, width, 3, count), cell)
+        return np.stack([_place(scaled[:, :, c, :], columns, gap) for c in range(3)], axis=2)
     channel = 0 if input_channel is None else int(input_channel)
     if not 0 <= channel < channels_in:
         raise ModelError("features.no_such_channel", channel=channel, count=channels_in)
-    return tile(kernel[:, :, channel, :], normalize="minmax")
+    return _place(_enlarge(_normalise(kernel[:, :, channel, :], "minmax"), cell), columns, gap)
+
+
+def _enlarge(maps: np.ndarray, cell: int) -> np.ndarray:
+    """Maps (H, W, ...) -> (cell·H, cell·W, ...), each value a cell×cell square: the browser
+    smooths a small picture it enlarges, and a 3×3 filter would show as a blur, not 9 weights."""
+    return np.repeat(np.repeat(maps, cell, axis=0), cell, axis=1) if cell > 1 else maps
+
+
+def filters_grid(layer: keras.layers.Layer, input_channel: int | None = None) -> np.ndarray:
+    """A Conv2D layer's filters side by side, each scaled min..max on its own -> uint8 picture
+    (`kernel_grid` of its weights (kh, kw, C_in, F))."""
+    if not isinstance(layer, keras.layers.Conv2D):
+        raise ModelError("features.not_conv", name=layer.name, kind=type(layer).__name__)
+    return kernel_grid(keras.ops.convert_to_numpy(layer.kernel), input_channel)

@@ -74,3 +74,41 @@ def test_a_long_1d_output_is_a_picture_of_rows_in_reading_order():
     assert picture[0, 0] == 0 and picture[2, 21] == 255  # smallest black, largest white
     assert (np.diff(picture.ravel()[:150].astype(int)) >= 0).all()  # row by row, in order
     assert (picture[2, 22:] == 255).all()  # after the last unit: blank
+
+
+@pytest.mark.parametrize("channels", [1, 3])
+def test_kernel_grid_draws_each_filter_of_a_real_conv_kernel_min_to_max_cell_by_cell(channels):
+    """A real Conv2D kernel (3, 3, C, 4): filter f sits at row f // columns, column f % columns,
+    each weight a cell×cell square of round((w − min_f) / (max_f − min_f) · 255); with three input
+    channels min_f and max_f span the filter's three colours."""
+    kernel = np.asarray(tiny_cnn(channels=channels).get_layer("first").kernel)
+    cell, gap = 5, 2
+    grid = tiles.kernel_grid(kernel, cell=cell, gap=gap)
+    columns = tiles.grid_columns(4, 3, 3)
+    rows = -(-4 // columns)
+    side = 3 * cell + gap
+    assert grid.dtype == np.uint8
+    assert grid.shape[:2] == (rows * side - gap, columns * side - gap)
+    assert grid.ndim == (3 if channels == 3 else 2)
+    for f in range(4):
+        weights = kernel[:, :, :, f] if channels == 3 else kernel[:, :, 0, f]
+        expected = np.round((weights - weights.min()) / (weights.max() - weights.min()) * 255)
+        top, left = (f // columns) * side, (f % columns) * side
+        drawn = grid[top : top + 3 * cell : cell, left : left + 3 * cell : cell]
+        np.testing.assert_array_equal(drawn, expected)
+        square = grid[top : top + cell, left : left + cell]
+        assert (square == square[0, 0]).all()  # one weight, one flat square
+    assert (grid[: 3 * cell, 3 * cell : side] == 255).all()  # the white gap after filter 0
+
+
+def test_kernel_grid_is_what_filters_grid_draws_and_a_constant_filter_is_mid_grey():
+    layer = tiny_cnn(channels=3).get_layer("first")
+    np.testing.assert_array_equal(
+        tiles.kernel_grid(np.asarray(layer.kernel)), tiles.filters_grid(layer)
+    )
+    flat = np.zeros((3, 3, 1, 2), np.float32)
+    flat[:, :, 0, 1] = np.arange(9).reshape(3, 3)
+    grid = tiles.kernel_grid(flat)
+    assert (grid[:, :3] == 128).all() and grid[0, 4] == 0 and grid[2, 6] == 255
+    with pytest.raises(ValueError):
+        tiles.kernel_grid(flat[:, :, 0])
