@@ -10,7 +10,9 @@ trained model itself takes images scaled by 1/255, as the course feeds them.
 The callback turns Keras's logs into `Progress` events (per batch: the epoch's running loss and
 accuracy, as Keras's progress bar shows them; per epoch: train and validation metrics) and reads
 `should_stop` before and after every batch: Stop ends training at the next batch and keeps the
-model as it is.
+model as it is. With `on_filters`, it also hands over the first Conv2D layer's kernel
+(`first_conv_kernel`) as training begins, after every epoch, at most every `FILTERS_EVERY`
+seconds within one, and where Stop ended it: the class watches the filters being learned.
 
 Every random thing carries its own seed (the weights via `models.build(seed=...)`, the batch
 order, the augmentation layers), so the same seed gives the same curves. `train` never sets
@@ -44,6 +46,8 @@ __all__ = [
     "TrainConfig",
     "TrainResult",
     "device_description",
+    "first_conv_kernel",
+    "first_conv_layer",
     "gpu_name",
     "start_the_device",
     "train",
@@ -90,6 +94,36 @@ def device_description() -> str:
     return f"{gpu_name() or 'CPU'} · {keras.backend.backend()}"
 
 
+# --- the first convolution's filters ----------------------------------------------------------------
+
+MAX_FILTERS_SENT = 64  # at most the first 64 filters go out: 3·3·3·64 floats, 7 KB
+FILTERS_EVERY = 2.0  # seconds between two kernels within an epoch (a long one takes minutes)
+
+
+def first_conv_layer(model: keras.Model) -> keras.layers.Conv2D | None:
+    """The first Conv2D layer of `model`, looking inside nested models; None without one."""
+    for layer in model.layers:
+        if isinstance(layer, keras.layers.Conv2D):
+            return layer
+        if isinstance(layer, keras.Model):
+            found = first_conv_layer(layer)
+            if found is not None:
+                return found
+    return None
+
+
+def first_conv_kernel(
+    model: keras.Model, max_filters: int | None = MAX_FILTERS_SENT
+) -> np.ndarray | None:
+    """The first Conv2D layer's weights (kh, kw, C_in, F) as float32, its first `max_filters`
+    filters only (None: all); None for a model without a Conv2D layer (an MLP)."""
+    layer = first_conv_layer(model)
+    if layer is None:
+        return None
+    kernel = keras.ops.convert_to_numpy(layer.kernel)[..., :max_filters]
+    return np.array(kernel, dtype=np.float32)  # a copy: training goes on changing the weights
+
+
 # --- the callback -----------------------------------------------------------------------------------
 
 
@@ -102,9 +136,16 @@ class _ReportProgress(keras.callbacks.Callback):
         on_progress: Callable[[Progress], None] | None,
         should_stop: Callable[[], bool],
         batches_per_step: int = 1,
+        watched: keras.Model | None = None,
+        on_filters: Callable[[np.ndarray], None] | None = None,
     ) -> None:
         super().__init__()
         self.curves = curves
+        # the student's model, whose first conv kernel goes to on_filters (None: not asked for)
+        asked = watched is not None and on_filters is not None
+        self.watched = watched if asked and first_conv_layer(watched) is not None else None
+        self.on_filters = on_filters
+        self.filters_at = -math.inf
         self.batches_per_step = batches_per_step  # a Keras step is this many batches (JAX chunks)
         self.on_progress = on_progress
         self.should_stop = should_stop
@@ -123,8 +164,21 @@ class _ReportProgress(keras.callbacks.Callback):
         if self.on_progress is not None:
             self.on_progress(progress)
 
+    def _report_filters(self, every: float = 0.0) -> None:
+        """Hand over the first conv kernel, unless the last one went less than `every` s ago."""
+        now = time.perf_counter()
+        if self.watched is None or now - self.filters_at < every:
+            return
+        self.filters_at = now
+        # JAX keeps the weights apart from the model's variables within an epoch: put them back
+        sync = getattr(self.model, "jax_state_sync", None)
+        if sync is not None:
+            sync()
+        self.on_filters(first_conv_kernel(self.watched))
+
     def on_train_begin(self, logs=None) -> None:
         self.start = time.perf_counter()
+        self._report_filters()  # the random filters it starts from
 
     def on_epoch_begin(self, epoch, logs=None) -> None:
         self.epoch = epoch
@@ -147,6 +201,7 @@ class _ReportProgress(keras.callbacks.Callback):
                 time.perf_counter() - self.start,
             )
         )
+        self._report_filters(FILTERS_EVERY)
         self._check_stop()
 
     def on_test_batch_begin(self, batch, logs=None) -> None:
@@ -171,6 +226,11 @@ class _ReportProgress(keras.callbacks.Callback):
                 float(logs.get("val_accuracy", math.nan)),
             )
         )
+        self._report_filters()
+
+    def on_train_end(self, logs=None) -> None:
+        if self.stopped:  # the filters as Stop left them (a finished epoch has sent them)
+            self._report_filters()
 
 
 # --- training --------------------------------------------------------------------------------------
@@ -217,13 +277,16 @@ def train(
     config: TrainConfig,
     on_progress: Callable[[Progress], None] | None = None,
     should_stop: threading.Event | Callable[[], bool] | None = None,
+    on_filters: Callable[[np.ndarray], None] | None = None,
 ) -> TrainResult:
     """Fit `model` to the dataset's training images as `config` says, then score it on the test set.
 
     `on_progress(Progress)` is called after every batch (every `steps_per_execution` batches)
     and every epoch, from the thread that trains: keep it quick. `should_stop` (an Event or a
     function) is read before and after every batch; once true, training ends after that batch
-    and the model keeps the weights it has.
+    and the model keeps the weights it has. `on_filters(kernel)` gets `first_conv_kernel(model)`
+    at the start, after every epoch, at most every FILTERS_EVERY s within one, and at a Stop;
+    never for a model without a Conv2D layer.
     """
     config.check()
     _check_fits(model, dataset)
@@ -259,7 +322,9 @@ def train(
         )
     batches_per_epoch = len(batches) * plan.batches_per_item
     curves = Curves(batches_per_epoch, batches_per_epoch * config.epochs)
-    reporter = _ReportProgress(curves, on_progress, stop_requested, plan.batches_per_item)
+    reporter = _ReportProgress(
+        curves, on_progress, stop_requested, plan.batches_per_item, model, on_filters
+    )
 
     trainer = _training_model(
         model, dataset.input_shape, config.augmentation, config.seed, plan.batches_per_item
@@ -307,7 +372,8 @@ def train_built(
     config: TrainConfig,
     on_progress: Callable[[Progress], None] | None = None,
     should_stop: threading.Event | Callable[[], bool] | None = None,
+    on_filters: Callable[[np.ndarray], None] | None = None,
 ) -> TrainResult:
     """`train(build_model(), ...)` in this process: what a worker runs, and a `TrainingJob`'s
     `run` in tests."""
-    return train(build_model(), dataset, config, on_progress, should_stop)
+    return train(build_model(), dataset, config, on_progress, should_stop, on_filters)

@@ -159,6 +159,80 @@ def test_curves_csv_has_one_row_per_batch_and_per_epoch(mnist):
     assert all(cell for cell in epoch_rows[0].split(","))
 
 
+MLP = [{"type": "Flatten"}, {"type": "Dense", "units": 10, "activation": "softmax"}]
+
+
+def test_first_conv_kernel_is_the_first_conv_layers_first_filters_also_inside_a_model():
+    wide = [{"type": "Conv2D", "filters": 100, "kernel_size": 5}, *TINY_CNN]
+    model = models.build(wide, (28, 28, 1), 10)
+    weights = np.asarray(model.layers[0].kernel)  # (5, 5, 1, 100)
+    np.testing.assert_array_equal(training.first_conv_kernel(model), weights[..., :64])
+    everything = training.first_conv_kernel(model, max_filters=None)
+    assert everything.dtype == np.float32 and everything.shape == (5, 5, 1, 100)
+    wrapped = keras.Sequential([keras.Input((28, 28, 1)), keras.layers.Rescaling(1 / 255), model])
+    assert training.first_conv_layer(wrapped) is model.layers[0]
+    assert training.first_conv_kernel(models.build(MLP, (28, 28, 1), 10)) is None
+
+
+def test_the_filters_go_out_at_the_start_and_after_every_epoch_and_change_current_backend(
+    mnist, monkeypatch
+):
+    """With FILTERS_EVERY never passing within an epoch: the random start, then one kernel per
+    epoch, each a copy of the first Conv2D layer's weights at that moment."""
+    monkeypatch.setattr(training, "FILTERS_EVERY", math.inf)
+    model = tiny_model(mnist)
+    start = training.first_conv_kernel(model)
+    kernels: list[np.ndarray] = []
+    config = replace(SMALL, epochs=2, max_train_images=500)
+    result = training.train(model, mnist, config, on_filters=kernels.append)
+
+    assert len(kernels) == 1 + 2
+    assert all(k.shape == (3, 3, 1, 8) and k.dtype == np.float32 for k in kernels)
+    np.testing.assert_array_equal(kernels[0], start)
+    np.testing.assert_array_equal(kernels[-1], training.first_conv_kernel(result.model))
+    assert not np.allclose(kernels[0], kernels[1]) and not np.allclose(kernels[1], kernels[2])
+
+
+def test_within_an_epoch_the_filters_go_out_as_often_as_filters_every_allows_current_backend(
+    mnist, monkeypatch
+):
+    """FILTERS_EVERY = 0: after every batch too, each kernel the weights that batch left (JAX
+    keeps them apart from the model within an epoch: the callback puts them back first)."""
+    monkeypatch.setattr(training, "FILTERS_EVERY", 0.0)
+    kernels: list[np.ndarray] = []
+    config = replace(SMALL, max_train_images=300, validation_split=0.0)
+    result = training.train(tiny_model(mnist), mnist, config, on_filters=kernels.append)
+
+    batches_done = result.curves.steps_per_epoch  # 300 images in batches of 64: 5
+    assert batches_done == 5 and len(kernels) == 1 + batches_done + 1
+    for before, after in zip(kernels[:batches_done], kernels[1 : batches_done + 1], strict=True):
+        assert not np.allclose(before, after)  # every batch moved the filters
+    np.testing.assert_array_equal(kernels[-2], kernels[-1])  # the epoch's end: the last batch's
+
+
+def test_a_model_without_conv_sends_no_filters_and_stop_sends_those_it_stopped_with(
+    mnist, monkeypatch
+):
+    monkeypatch.setattr(training, "FILTERS_EVERY", math.inf)  # none within the epoch
+    sent: list[np.ndarray] = []
+    small = replace(SMALL, max_train_images=300)
+    training.train(tiny_model(mnist, layers=MLP), mnist, small, on_filters=sent.append)
+    assert sent == []
+
+    stop = threading.Event()
+    model = tiny_model(mnist)
+    result = training.train(
+        model,
+        mnist,
+        replace(small, epochs=3),
+        lambda progress: stop.set() if progress.step == 2 else None,
+        stop,
+        sent.append,
+    )
+    assert result.stopped and len(sent) == 2  # the start, and where Stop left them
+    np.testing.assert_array_equal(sent[-1], training.first_conv_kernel(model))
+
+
 def test_device_description_names_the_device_and_the_backend():
     text = training.device_description()
     assert text.endswith(f" · {keras.backend.backend()}")
@@ -193,4 +267,4 @@ def test_a_finished_training_leaves_none_of_its_traced_graphs_behind(mnist):
 @pytest.mark.slow
 @pytest.mark.parametrize("backend", OTHER_BACKENDS)
 def test_the_trainer_works_on_the_other_keras_backends(backend):
-    run_under(backend, Path(__file__), expected=5)
+    run_under(backend, Path(__file__), expected=7)
