@@ -24,6 +24,7 @@ from cnnviz.explain.maps import (
     pool_cell,
 )
 from cnnviz.explain.units import DenseUnit, Softmax, dense_unit, output_logits, softmax
+from cnnviz.maximize import maximize
 
 __all__ = [
     "PASSING",
@@ -42,6 +43,7 @@ __all__ = [
     "kind",
     "kinds",
     "layer_input",
+    "maximize",
     "output_logits",
     "pool_cell",
     "softmax",
