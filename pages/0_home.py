@@ -16,6 +16,7 @@ LESSONS = [
     ("train", "pages/4_train.py"),
     ("features", "pages/5_features.py"),
     ("rotation", "pages/6_rotation.py"),
+    ("network", "pages/7_network.py"),
 ]
 columns = st.columns(3)
 for i, (name, path) in enumerate(LESSONS):

@@ -67,6 +67,7 @@ def built_keys() -> dict[str, list[str]]:
     is built from: the code's own lists where it has them."""
     from cnnviz import (
         applications,
+        explain,
         architectures,
         classes,
         data,
@@ -81,7 +82,7 @@ def built_keys() -> dict[str, list[str]]:
     from cnnviz.ui import models as ui_models
     from cnnviz.ui import picture, uploaded_model
 
-    lessons = ["convolution", "padding", "pooling", "train", "features", "rotation"]
+    lessons = ["convolution", "padding", "pooling", "train", "features", "rotation", "network"]
     kinds = ["digit", "product"]
     return {
         "nav.{name}": lessons,
@@ -108,6 +109,10 @@ def built_keys() -> dict[str, list[str]]:
         "images.product_step_{name}": [field.name for field in fields(ProductSteps)],
         "features.{kind}_steps": kinds,
         "features.{kind}_steps_help": kinds,
+        "inside.passing_{column.kind}": sorted(set(explain.PASSING.values())),
+        "inside.pool_{how}": ["max", "mean"],
+        "inside.search_{name}": ["mnist", "fashion_mnist", "samples"],
+        "inside.which_{what}": ["map", "unit", "class"],
         "kernels.{n}": list(kernels.KERNELS),
         "models.name.{n}": list(architectures.ARCHITECTURES),
         "models.pretrained.{name}": list(models.PRETRAINED),
