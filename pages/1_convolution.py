@@ -125,18 +125,20 @@ def step_through_channels(
 
     def draw(index: int) -> None:
         step = steps[index]
-        where, channels = st.columns([2, 3], gap="medium")
         titles = (t("conv.input_grid"), t("conv.output_before_activation"))
         figure = plots.colour_window_figure(
             padded, pads, step, output_grid, index + 1, dilation, titles
         )
-        where.plotly_chart(figure, width="stretch", key="conv_figure")
+        st.plotly_chart(figure, width="stretch", key="conv_figure")
+        # the three slices beside their sum: a row of window, slice and products needs ~700 px
+        channels, total = st.columns([2, 1], gap="medium")
         titles = (t("conv.window_slice"), t("conv.kernel_slice"), t("conv.products"))
         figure = plots.channel_step_figure(step, range(len(RGB)), RGB, titles)
         channels.plotly_chart(figure, width="stretch", key="conv_channels_figure")
         last = len(steps) - 1
-        st.markdown(t("conv.step_channels", index=index, last=last, row=step.row, col=step.col))
-        st.code(plots.channel_sum_text(step, bias, RGB, t("conv.bias_name")), language=None)
+        total.markdown(t("conv.step_channels", index=index, last=last, row=step.row, col=step.col))
+        written = plots.channel_sum_text(step, bias, RGB, t("conv.bias_name"))
+        total.code(written, language=None, wrap_lines=True)
 
     stepper.show("conv", len(steps), draw)
 
