@@ -1,4 +1,7 @@
-"""The convolution lesson in a real browser: stepping, and a photo upload filtered on screen."""
+"""The convolution lesson in a real browser: stepping, a photo upload filtered on screen, and a
+photo's three channels taken at once by one 3-D kernel."""
+
+import re
 
 from tests import corpus
 from tests.e2e.conftest import screenshot, wait_idle
@@ -46,3 +49,20 @@ def test_a_text_file_renamed_jpg_gets_a_message_in_the_browser(page, server, tmp
     upload_on_convolution_page(page, server, bad)
     page.get_by_text("not a picture we can read").wait_for(timeout=30_000)
     assert page.locator('[data-testid="stException"]').count() == 0
+
+
+def test_all_channels_at_once_writes_each_channels_sum_and_steps_in_the_browser(page, server):
+    page.goto(f"{server}/convolution")
+    wait_idle(page)
+    page.get_by_text("Sample photo").first.click()
+    wait_idle(page)
+    page.get_by_text("All channels at once").first.click()
+    wait_idle(page)
+    first = sum_text(page).strip()
+    assert re.fullmatch(r"R \S+ \+ G \S+ \+ B \S+ \+ bias 0 = \S+", first), first
+    page.get_by_role("button", name="Next ▶").click()
+    wait_idle(page)
+    assert sum_text(page).strip() != first
+    assert page.get_by_text("Step 1 (of 0–63)").count() == 1
+    assert page.locator('[data-testid="stException"]').count() == 0
+    screenshot(page, "convolution-channels")
