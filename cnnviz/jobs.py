@@ -5,7 +5,7 @@
     job.start(); ...; job.snapshot()                     # the page polls; job.stop() on Stop
 
 A job is a thread that waits at the gate, then calls `run(build_model, dataset, config,
-on_progress, should_stop)`: the app passes `cnnviz.workers.WorkerPool.train` (a training in a
+on_progress, should_stop, on_filters)`: the app passes `cnnviz.workers.WorkerPool.train` (a training in a
 worker process), a test may pass `cnnviz.training.train_built`. So this module loads neither
 Keras nor the workers, and never calls Streamlit.
 """
@@ -18,6 +18,8 @@ from collections import deque
 from collections.abc import Callable
 from dataclasses import dataclass
 
+import numpy as np
+
 from cnnviz.curves import Curves, Progress, TrainResult
 from cnnviz.data import Dataset
 from cnnviz.errors import CnnvizError, error_reason
@@ -25,9 +27,16 @@ from cnnviz.recipes import TrainConfig
 
 __all__ = ["JobSnapshot", "RunTraining", "TrainingGate", "TrainingJob", "max_trainings_from_env"]
 
-# run(build_model, dataset, config, on_progress, should_stop) -> TrainResult
+# run(build_model, dataset, config, on_progress, should_stop, on_filters) -> TrainResult
 RunTraining = Callable[
-    [Callable[[], object], Dataset, TrainConfig, Callable[[Progress], None], threading.Event],
+    [
+        Callable[[], object],
+        Dataset,
+        TrainConfig,
+        Callable[[Progress], None],
+        threading.Event,
+        Callable[[np.ndarray], None],
+    ],
     TrainResult,
 ]
 
@@ -99,6 +108,9 @@ class JobSnapshot:
     seconds_left: float | None
     result: TrainResult | None
     error: CnnvizError | None
+    # the first Conv2D layer's latest kernel (kh, kw, C_in, F ≤ 64), float32; None for an MLP
+    # or before training has begun
+    filters: np.ndarray | None = None
 
     @property
     def active(self) -> bool:
@@ -133,6 +145,7 @@ class TrainingJob:
         self._stop = threading.Event()
         self._lock = threading.Lock()
         self._curves: Curves | None = None
+        self._filters: np.ndarray | None = None
         self._status = "new"
         self._result: TrainResult | None = None
         self._error: CnnvizError | None = None
@@ -177,14 +190,16 @@ class TrainingJob:
         return self._error
 
     def snapshot(self) -> JobSnapshot:
-        """The state, with copies of the curves so far."""
+        """The state, with copies of the curves so far and the latest first-conv kernel (the
+        training hands over a new array each time: this one is never written to)."""
         with self._lock:
             curves = self._curves.copy() if self._curves is not None else None
+            filters = self._filters
         if self._result is not None:
             curves = self._result.curves
         left = curves.seconds_left() if curves is not None and not self.done else None
         return JobSnapshot(
-            self._status, self.queue_position, curves, left, self._result, self._error
+            self._status, self.queue_position, curves, left, self._result, self._error, filters
         )
 
     def _on_progress(self, progress: Progress) -> None:
@@ -193,6 +208,10 @@ class TrainingJob:
                 steps = progress.total_steps // max(self.config.epochs, 1)
                 self._curves = Curves(steps, progress.total_steps)
             self._curves.add(progress)
+
+    def _on_filters(self, kernel: np.ndarray) -> None:
+        with self._lock:
+            self._filters = kernel
 
     def _run(self) -> None:
         admitted = False
@@ -204,7 +223,12 @@ class TrainingJob:
                     return
             self._status = "running"
             self._result = self._run_training(
-                self._build_model, self._dataset, self.config, self._on_progress, self._stop
+                self._build_model,
+                self._dataset,
+                self.config,
+                self._on_progress,
+                self._stop,
+                self._on_filters,
             )
             self._status = "stopped" if self._result.stopped else "finished"
         except CnnvizError as error:

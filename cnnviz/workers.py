@@ -16,15 +16,18 @@ starts the next spare when a training ends. Under JAX, workers share a cache of 
 programs on disk.
 
     pool = WorkerPool()
-    result = pool.train(build_model, dataset, config, on_progress, should_stop)
+    result = pool.train(build_model, dataset, config, on_progress, should_stop, on_filters)
 
 `build_model` must pickle (a module-level function or a `functools.partial` of one): the worker
 builds and trains the model, the server builds the same model again and copies the trained
 weights in. Messages (each a pickled tuple):
 
-    worker -> server: ("ready",)  [("progress", [Progress, ...])]*  ("done", result, weights)
-                      or ("error", key, values, kind)
+    worker -> server: ("ready",)  [("progress", [Progress, ...], kernel or None)]*
+                      ("done", result, weights) or ("error", key, values, kind)
     server -> worker: ("train", build_model, dataset, config)  then maybe ("stop",)
+
+A progress message carries the first Conv2D layer's newest kernel (`training.first_conv_kernel`,
+at most 64 filters: a few KB) when the training has handed one over since the last message.
 
 Only the standard library and psutil at the top: a worker lowers its priority before it
 imports Keras.
@@ -166,7 +169,15 @@ class Worker:
                 message = self._receive()
                 self._ready = message[0] == "ready"
 
-    def train(self, build_model, dataset, config, on_progress, should_stop: Callable[[], bool]):
+    def train(
+        self,
+        build_model,
+        dataset,
+        config,
+        on_progress,
+        should_stop: Callable[[], bool],
+        on_filters: Callable | None = None,
+    ):
         """Run `training.train_built` in the worker; the result (a `TrainResult`) holds a model
         built here with the trained weights. Raises what the training raised (CnnvizError or
         its subclass) or WorkerFailed."""
@@ -185,9 +196,12 @@ class Worker:
                 continue
             message = self._receive()
             if message[0] == "progress":
-                for progress in message[1]:
+                _, reports, kernel = message
+                for progress in reports:
                     if on_progress is not None:
                         on_progress(progress)
+                if kernel is not None and on_filters is not None:
+                    on_filters(kernel)
             elif message[0] == "done":
                 _, result, weights = message
                 model = build_model()
@@ -277,16 +291,21 @@ class WorkerPool:
             self._running.add(worker)
         return worker
 
-    def train(self, build_model, dataset, config, on_progress=None, should_stop=None):
+    def train(
+        self, build_model, dataset, config, on_progress=None, should_stop=None, on_filters=None
+    ):
         """`training.train(build_model(), dataset, config, ...)` in a worker process: a
-        `TrainResult`. `should_stop` is an Event or a function. The `run` of a `TrainingJob`."""
+        `TrainResult`. `should_stop` is an Event or a function; `on_filters` gets the first
+        conv kernels the training hands over. The `run` of a `TrainingJob`."""
         stop_requested = should_stop.is_set if hasattr(should_stop, "is_set") else should_stop
         stop_requested = stop_requested or (lambda: False)
         worker = self.take()
         try:
             # Stop pressed meanwhile still gives the model as it is
             worker.wait_ready(START_TIMEOUT)
-            return worker.train(build_model, dataset, config, on_progress, stop_requested)
+            return worker.train(
+                build_model, dataset, config, on_progress, stop_requested, on_filters
+            )
         finally:
             worker.close()
             with self._lock:
@@ -356,7 +375,9 @@ def _serve(connection: Connection) -> None:
     threading.Thread(target=_listen_for_stop, args=(connection, stop), daemon=True).start()
     reports = _Reports(connection)
     try:
-        result = training.train_built(build_model, dataset, config, reports.add, stop)
+        result = training.train_built(
+            build_model, dataset, config, reports.add, stop, reports.add_filters
+        )
         reports.flush()
         weights = result.model.get_weights()
         connection.send(("done", replace(result, model=None), weights))
@@ -379,11 +400,13 @@ def _listen_for_stop(connection: Connection, stop: threading.Event) -> None:
 
 
 class _Reports:
-    """Batch reports go to the server in small bundles (a few a second, not one per batch)."""
+    """Batch reports go to the server in small bundles (a few a second, not one per batch); a
+    first-conv kernel goes at once, with the reports waiting (one every few seconds at most)."""
 
     def __init__(self, connection: Connection) -> None:
         self._connection = connection
         self._waiting: list = []
+        self._kernel = None
         self._sent_at = 0.0
 
     def add(self, progress) -> None:
@@ -392,8 +415,12 @@ class _Reports:
         if progress.kind == "epoch" or now - self._sent_at >= PROGRESS_EVERY:
             self.flush()
 
+    def add_filters(self, kernel) -> None:
+        self._kernel = kernel
+        self.flush()
+
     def flush(self) -> None:
-        if self._waiting:
-            self._connection.send(("progress", self._waiting))
-            self._waiting = []
+        if self._waiting or self._kernel is not None:
+            self._connection.send(("progress", self._waiting, self._kernel))
+            self._waiting, self._kernel = [], None
         self._sent_at = time.monotonic()

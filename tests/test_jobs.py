@@ -10,6 +10,7 @@ import threading
 from dataclasses import replace
 
 import keras
+import numpy as np
 import psutil
 
 from cnnviz import jobs, models, training
@@ -123,6 +124,37 @@ def test_a_job_reports_a_student_error_as_its_catalogue_key(mnist):
     )
     broken.start()
     assert broken.wait(60) and broken.error.key == "models.unknown_layer"
+
+
+def test_a_jobs_snapshots_carry_the_first_conv_kernel_as_it_is_learned(mnist):
+    """What the page sees at each kernel the training hands over: the newest, random at first,
+    the trained model's own at the end; a job without a Conv2D layer carries none."""
+    seen: list[np.ndarray | None] = []
+
+    def run(build, dataset, config, on_progress, should_stop, on_filters):
+        def look(kernel: np.ndarray) -> None:
+            on_filters(kernel)
+            seen.append(job.snapshot().filters)  # the page polling just after the kernel came
+
+        return training.train_built(build, dataset, config, on_progress, should_stop, look)
+
+    job = jobs.TrainingJob(lambda: tiny_model(mnist), mnist, replace(SMALL, epochs=2), run=run)
+    assert job.snapshot().filters is None
+    job.start()
+    assert job.wait(120) and job.status == "finished"
+
+    assert len(seen) >= 3  # the start and two epochs (more if an epoch took over 2 s)
+    assert all(k.shape == (3, 3, 1, 8) and k.dtype == np.float32 for k in seen)
+    assert not np.allclose(seen[0], seen[-1])  # the filters have been learned
+    final = job.snapshot().filters
+    np.testing.assert_array_equal(final, training.first_conv_kernel(job.result.model))
+
+    mlp = [{"type": "Flatten"}, {"type": "Dense", "units": 10, "activation": "softmax"}]
+    without = jobs.TrainingJob(
+        lambda: tiny_model(mnist, layers=mlp), mnist, SMALL, run=training.train_built
+    )
+    without.start()
+    assert without.wait(120) and without.snapshot().filters is None
 
 
 def rss_mb() -> float:

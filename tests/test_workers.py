@@ -90,6 +90,19 @@ def test_a_training_in_a_worker_gives_the_curves_and_model_of_the_server_current
         np.testing.assert_allclose(ours.numpy(), theirs.numpy(), rtol=1e-4, atol=1e-6)
 
 
+def test_the_first_conv_kernel_crosses_from_the_worker_as_it_is_learned(mnist, pool):
+    """The kernels reach the server with the progress: the random start, one per epoch at
+    least, the last one the weights of the model handed back."""
+    kernels: list[np.ndarray] = []
+    result = pool.train(build_tiny(mnist), mnist, SMALL, None, None, kernels.append)
+
+    assert len(kernels) >= 1 + SMALL.epochs
+    assert all(k.shape == (3, 3, 1, 8) and k.dtype == np.float32 for k in kernels)
+    np.testing.assert_array_equal(kernels[0], training.first_conv_kernel(build_tiny(mnist)()))
+    np.testing.assert_array_equal(kernels[-1], training.first_conv_kernel(result.model))
+    assert not np.allclose(kernels[0], kernels[-1])
+
+
 @pytest.mark.skipif(not hasattr(os, "sched_getscheduler"), reason="Linux scheduling policies")
 def test_a_worker_trains_below_the_server_and_its_process_ends_with_the_training(mnist, pool):
     seen: dict[int, tuple[int, int]] = {}
