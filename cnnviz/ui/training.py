@@ -5,8 +5,8 @@ hands the work to a training process at a lower priority (`cnnviz.workers`), so 
 come first. Here: the server-wide gate and pool of training processes (one each per server, in
 `st.cache_resource`), the session's job slot
 (`cache_resource(scope="session")`, whose `on_release` stops a job whose tab was closed), the
-polling fragment that redraws the curves only while a job runs, the results, and a model brought
-as a file. The choices before a training are `train_data` and `train_settings`.
+polling fragment that redraws the curves (and the first convolution's filters) only while a job
+runs, the results, and a model brought as a file. The choices before a training are `train_data` and `train_settings`.
 """
 
 from __future__ import annotations
@@ -16,16 +16,19 @@ from dataclasses import dataclass, field
 from functools import partial
 from pathlib import Path
 
+import numpy as np
 import streamlit as st
 
-from cnnviz import curves, data, jobs, models, plots, recipes, workers
+from cnnviz import curves, data, jobs, models, plots, recipes, tiles, training, workers
 from cnnviz.errors import CnnvizError
+from cnnviz.formatting import shape_text
 from cnnviz.ui import lang, show_error, t
 from cnnviz.ui.model_store import SessionModel, add_session_model
 from cnnviz.ui.train_settings import ModelChoice
 
 LIVE_SECONDS = 0.5  # a lone student's curves redraw twice a second
 MISCLASSIFIED_SHOWN = 16
+FILTER_PIXELS = 40  # a filter is drawn about this wide: a 3×3 one as squares of 13 pixels
 
 
 # --- shared by the server, and per session ---------------------------------------------------------
@@ -141,6 +144,35 @@ def _live_view() -> None:
         text += " · " + t("train.time_left", seconds=math.ceil(snapshot.seconds_left))
     progress.progress(curves_so_far.fraction_done, text=text)
     st.plotly_chart(plots.training_curves(curves_so_far, curve_labels()), key="train_live_chart")
+    if snapshot.filters is not None:  # an MLP has none
+        st.markdown(f"**{t('train.filters_heading')}**")
+        filters_picture(snapshot.filters, "train_live_filters")
+        note = t("train.filters_live")
+        if snapshot.filters.shape[-1] == training.MAX_FILTERS_SENT:
+            note += " " + t("train.filters_first", shown=training.MAX_FILTERS_SENT)
+        st.caption(note)
+
+
+def filters_picture(kernel: np.ndarray, key: str) -> None:
+    """A kernel's filters (kh, kw, C_in, F) as tiles (`tiles.kernel_grid`), each weight a sharp
+    square, drawn at their own size (a browser enlarging a picture blurs it), in a container
+    with `key`."""
+    cell = max(1, FILTER_PIXELS // max(kernel.shape[:2]))
+    grid = tiles.kernel_grid(kernel, cell=cell, gap=2)
+    with st.container(key=key):
+        st.image(grid, output_format="PNG", width=grid.shape[1])
+
+
+def final_filters(model) -> None:
+    """The trained model's first convolution filters, all of them; a line for a model without."""
+    layer = training.first_conv_layer(model)
+    if layer is None:
+        st.caption(t("train.filters_none"))
+        return
+    st.subheader(t("train.filters_heading"))
+    kernel = training.first_conv_kernel(model, max_filters=None)
+    filters_picture(kernel, "train_result_filters")
+    st.caption(t("train.filters_help", name=layer.name, shape=shape_text(kernel.shape)))
 
 
 def live_view() -> None:
@@ -182,6 +214,7 @@ def results() -> None:
     if best is not None:
         st.warning(t("train.overfitting", epoch=best))
     st.caption(t("train.stored", name=slot.model_name))
+    final_filters(result.model)
     confusion, mistakes = st.columns([2, 3])
     with confusion:
         st.subheader(t("train.confusion"))

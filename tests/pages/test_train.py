@@ -11,9 +11,10 @@ import numpy as np
 import pytest
 from PIL import Image
 
-from cnnviz import i18n, models
+from cnnviz import i18n, models, tiles, training
 from cnnviz.ui.model_store import STORE_KEY
 from tests.pages.conftest import open_page
+from tests.pages.test_features import picture
 
 PAGE = "pages/4_train.py"
 
@@ -82,6 +83,61 @@ def test_a_tiny_training_goes_from_train_to_results_and_keeps_the_model_in_the_s
     assert stored["mlp · mnist"].class_names == [str(d) for d in range(10)]
     downloads = [d for d in at.get("download_button")]
     assert len(downloads) == 2
+    assert i18n.t("train.filters_none") in [c.value for c in at.caption]  # an MLP has no filters
+    assert i18n.t("train.filters_heading") not in [s.value for s in at.subheader]
+
+
+def test_after_training_a_cnn_the_results_show_its_first_conv_filters_as_tiles():
+    at = open_page(PAGE, timeout=60)  # the course MNIST CNN: Conv2D 32 3×3 first
+    at.selectbox(key="train_images@en").set_value(300).run()
+    at.number_input(key="train_quick_epochs").set_value(1).run()
+    at.button(key="train_start").click().run()
+    at = run_until_done(at)
+    assert_no_problems(at)
+
+    assert i18n.t("train.filters_heading") in [s.value for s in at.subheader]
+    model = at.session_state[STORE_KEY]["mnist_cnn · mnist"].model
+    kernel = training.first_conv_kernel(model)
+    assert kernel.shape == (3, 3, 1, 32)
+    shown = picture(at, "train_result_filters")
+    # each weight a square of 40 // 3 = 13 pixels, 2 white pixels between filters, 9 columns
+    np.testing.assert_array_equal(shown, tiles.kernel_grid(kernel, cell=13, gap=2))
+    assert shown.shape == (4 * 41 - 2, 9 * 41 - 2)
+    help_text = i18n.t("train.filters_help", name=model.layers[0].name, shape="3×3×1×32")
+    assert help_text in [c.value for c in at.caption]
+
+
+def live_filters(at) -> np.ndarray | None:
+    """The live view's filters picture, or None while it has none."""
+    try:
+        return picture(at, "train_live_filters")
+    except AssertionError:
+        return None
+
+
+def test_while_a_cnn_trains_the_live_view_redraws_its_filters_as_they_change():
+    at = open_page(PAGE, timeout=60)
+    at.selectbox(key="train_images@en").set_value(1000).run()
+    at.number_input(key="train_quick_epochs").set_value(20).run()
+    at.button(key="train_start").click().run()
+    seen: list[np.ndarray] = []
+    captions: list[str] = []
+    deadline = time.monotonic() + 120
+    while time.monotonic() < deadline and len(seen) < 2:
+        time.sleep(0.3)
+        at.run()
+        shown = live_filters(at)
+        if shown is not None and not any(np.array_equal(shown, s) for s in seen):
+            seen.append(shown)
+            captions += [c.value for c in at.caption]
+    at.button(key="train_stop").click().run()
+    at = run_until_done(at)
+    assert_no_problems(at)
+
+    assert len(seen) == 2, "the filters were redrawn while training ran"
+    assert seen[0].shape == seen[1].shape == (4 * 41 - 2, 9 * 41 - 2)  # 32 filters of 3×3
+    assert i18n.t("train.filters_live") in captions
+    assert picture(at, "train_result_filters").shape == seen[0].shape
 
 
 def test_stop_on_the_page_ends_training_and_shows_the_model_as_it_is():
