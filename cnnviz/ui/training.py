@@ -28,7 +28,9 @@ from cnnviz.ui.train_settings import ModelChoice
 
 LIVE_SECONDS = 0.5  # a lone student's curves redraw twice a second
 MISCLASSIFIED_SHOWN = 16
-FILTER_PIXELS = 40  # a filter is drawn about this wide: a 3×3 one as squares of 13 pixels
+FILTER_PIXELS = 48  # a filter is drawn about this wide: a 3×3 one as squares of 16 pixels
+# white between filters: each filter has a white weight of its own, and 2 pixels let them merge
+FILTER_GAP = 6
 
 
 # --- shared by the server, and per session ---------------------------------------------------------
@@ -158,7 +160,10 @@ def filters_picture(kernel: np.ndarray, key: str) -> None:
     square, drawn at their own size (a browser enlarging a picture blurs it), in a container
     with `key`."""
     cell = max(1, FILTER_PIXELS // max(kernel.shape[:2]))
-    grid = tiles.kernel_grid(kernel, cell=cell, gap=2)
+    grid = tiles.kernel_grid(kernel, cell=cell, gap=FILTER_GAP)
+    # st.image rounds a picture's corners: a white margin keeps the corner filters whole
+    margin = ((FILTER_GAP, FILTER_GAP), (FILTER_GAP, FILTER_GAP), (0, 0))[: grid.ndim]
+    grid = np.pad(grid, margin, constant_values=255)
     with st.container(key=key):
         st.image(grid, output_format="PNG", width=grid.shape[1])
 

@@ -100,9 +100,11 @@ def test_after_training_a_cnn_the_results_show_its_first_conv_filters_as_tiles()
     kernel = training.first_conv_kernel(model)
     assert kernel.shape == (3, 3, 1, 32)
     shown = picture(at, "train_result_filters")
-    # each weight a square of 40 // 3 = 13 pixels, 2 white pixels between filters, 9 columns
-    np.testing.assert_array_equal(shown, tiles.kernel_grid(kernel, cell=13, gap=2))
-    assert shown.shape == (4 * 41 - 2, 9 * 41 - 2)
+    # each weight a square of 48 // 3 = 16 pixels, 6 white pixels between filters and around
+    # them, 9 columns
+    assert shown.shape == (4 * 54 + 6, 9 * 54 + 6)
+    np.testing.assert_array_equal(shown[6:-6, 6:-6], tiles.kernel_grid(kernel, cell=16, gap=6))
+    assert (shown[:6] == 255).all() and (shown[:, -6:] == 255).all()
     help_text = i18n.t("train.filters_help", name=model.layers[0].name, shape="3×3×1×32")
     assert help_text in [c.value for c in at.caption]
 
@@ -135,7 +137,7 @@ def test_while_a_cnn_trains_the_live_view_redraws_its_filters_as_they_change():
     assert_no_problems(at)
 
     assert len(seen) == 2, "the filters were redrawn while training ran"
-    assert seen[0].shape == seen[1].shape == (4 * 41 - 2, 9 * 41 - 2)  # 32 filters of 3×3
+    assert seen[0].shape == seen[1].shape == (4 * 54 + 6, 9 * 54 + 6)  # 32 filters of 3×3
     assert i18n.t("train.filters_live") in captions
     assert picture(at, "train_result_filters").shape == seen[0].shape
 
