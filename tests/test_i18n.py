@@ -67,10 +67,10 @@ def built_keys() -> dict[str, list[str]]:
     is built from: the code's own lists where it has them."""
     from cnnviz import (
         applications,
-        explain,
         architectures,
         classes,
         data,
+        explain,
         kernels,
         models,
         recipes,

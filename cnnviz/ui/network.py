@@ -96,8 +96,9 @@ def overview(chosen: ChosenModel, result: NetworkRun) -> tuple[network.Column, i
     st.markdown(f"**{t('inside.overview_title')}**")
     figure = plots.overview_figure(result.columns, list(shown), (position, unit),
                                    chosen.class_names, t("inside.capped"))  # fmt: skip
-    st.plotly_chart(figure, key=_chart_key(), on_select="rerun", selection_mode="points",
-                    width="stretch", config={"displayModeBar": False})  # fmt: skip
+    with st.container(key="network_overview"):  # a fixed key the browser tests find it by
+        st.plotly_chart(figure, key=_chart_key(), on_select="rerun", selection_mode="points",
+                        width="stretch", config={"displayModeBar": False})  # fmt: skip
     if len(shown) < len(result.columns):
         st.caption(t("inside.window", first=shown.start + 1, last=shown.stop,
                      count=len(result.columns)))  # fmt: skip
@@ -143,9 +144,11 @@ def detail(chosen: ChosenModel, x: np.ndarray, result: NetworkRun, column, unit:
 
 def _cells(key: str, shape: tuple[int, ...], draw) -> None:
     """Step through the cells of an (H, W, C) map: draw(row, col) for the cell shown; the first
-    time at the centre of the map."""
+    time, and whenever the map's size changes, at the centre of the map."""
     height, width = shape[:2]
-    st.session_state.setdefault(f"{key}_step", (height // 2) * width + width // 2)
+    if st.session_state.get(f"{key}_shape") != (height, width):  # first time, or another map size
+        st.session_state[f"{key}_shape"] = (height, width)
+        st.session_state[f"{key}_step"] = (height // 2) * width + width // 2
     stepper.show(key, height * width, lambda index: draw(*divmod(index, width)))
 
 
@@ -169,7 +172,7 @@ def conv_detail(chosen, x, result: NetworkRun, column, unit: int) -> None:
         if channels > len(shown):
             st.caption(t("inside.channels_capped", shown=len(shown), count=channels))
         st.markdown(t("inside.cell_title", row=row, col=col))
-        st.plotly_chart(plots.channel_step_figure(cell.step, shown, names),
+        st.plotly_chart(plots.channel_step_figure(cell.step, shown, names, _step_titles()),
                         width="stretch", key="network_cell_figure")  # fmt: skip
         st.code(_conv_sum(cell, shown, names), language=None, wrap_lines=True)
         _model_says(cell.value, cell.model_value)
@@ -190,6 +193,10 @@ def _channel_names(result: NetworkRun, name: str, channels: list[int]) -> list[s
         colours = ("R", "G", "B") if result.columns[0].count == 3 else ()
         return [colours[c] if colours else t("inside.gray_channel", number=c) for c in channels]
     return [t("inside.map_name", number=c) for c in channels]
+
+
+def _step_titles() -> tuple[str, str, str]:
+    return t("inside.step_window"), t("inside.kernel_slice"), t("inside.step_products")
 
 
 def _map_titles() -> tuple[str, str, str]:
