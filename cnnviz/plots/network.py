@@ -17,7 +17,7 @@ from cnnviz.formatting import number, shape_text
 from cnnviz.network import MAX_MAPS, Column
 from cnnviz.plots.features import FONT, GREYS, _png_uri
 from cnnviz.plots.lessons import WINDOW
-from cnnviz.plots.spec import figure
+from cnnviz.plots.spec import axis_name, figure, subplot_grid
 
 __all__ = ["conv_map_figure", "overview_figure", "pick_from_click"]
 
@@ -191,30 +191,26 @@ def conv_map_figure(
     """One row per input channel in `channels`: its map, the filter's kernel slice for it (the
     learned weights, written in the cells) and their convolution; `cell` (row, col) outlined
     in the result. inputs (H, W, C_in), kernels (kh, kw, C_in), per_channel (H', W', C_in)."""
-    from plotly.subplots import make_subplots
-
     rows = len(channels)
     titles_all = [f"{names[k]} · {titles[i]}" for k in range(rows) for i in range(3)]
-    fig = make_subplots(rows=rows, cols=3, subplot_titles=titles_all, horizontal_spacing=0.06,
-                        vertical_spacing=0.5 / max(rows, 1) / 2,
-                        column_widths=[inputs.shape[1], max(kernels.shape[1] * 3, 8),
-                                       per_channel.shape[1]])  # fmt: skip
+    layout = subplot_grid(rows, 3, titles_all, horizontal_spacing=0.06,
+                          vertical_spacing=0.5 / max(rows, 1) / 2, title_font={"size": 13},
+                          column_widths=[inputs.shape[1], max(kernels.shape[1] * 3, 8),
+                                         per_channel.shape[1]])  # fmt: skip
+    traces, shapes = [], []
     for k, channel in enumerate(channels):
-        fig.add_trace(_map_heatmap(inputs[:, :, channel]), row=k + 1, col=1)
-        fig.add_trace(_map_heatmap(kernels[:, :, channel], "RdBu", text=True), row=k + 1, col=2)
-        fig.add_trace(_map_heatmap(per_channel[:, :, channel], "Oranges"), row=k + 1, col=3)
+        panels = ((inputs[:, :, channel], GREYS, False), (kernels[:, :, channel], "RdBu", True),
+                  (per_channel[:, :, channel], "RdBu", False))  # fmt: skip
+        for i, (values, colours, text) in enumerate(panels):
+            suffix = axis_name(3 * k + i + 1)
+            centred = {"zmid": 0.0} if i else {}  # weights and results: red +, blue −, white 0
+            traces.append({**_map_heatmap(values, colours, text), **centred,
+                           "xaxis": f"x{suffix}", "yaxis": f"y{suffix}"})  # fmt: skip
         if cell is not None:
-            axis = 3 * k + 3
-            suffix = "" if axis == 1 else str(axis)
-            fig.add_shape(type="rect", x0=cell[1] - 0.5, x1=cell[1] + 0.5, y0=cell[0] - 0.5,
-                          y1=cell[0] + 0.5, xref=f"x{suffix}", yref=f"y{suffix}",
-                          line={"color": WINDOW, "width": 3})  # fmt: skip
-    fig.update_xaxes(visible=False, constrain="domain")
-    fig.update_yaxes(visible=False, autorange="reversed", scaleanchor="x", constrain="domain")
-    for k in range(rows):
-        for i in range(3):
-            axis = 3 * k + i + 1
-            fig.update_yaxes(scaleanchor=f"x{'' if axis == 1 else axis}", row=k + 1, col=i + 1)
-    fig.update_layout(height=170 * rows + 40, margin={"l": 4, "r": 4, "t": 30, "b": 4}, font=FONT)
-    fig.update_annotations(font_size=13)
-    return fig
+            suffix = axis_name(3 * k + 3)
+            shapes.append({"type": "rect", "x0": cell[1] - 0.5, "x1": cell[1] + 0.5,
+                           "y0": cell[0] - 0.5, "y1": cell[0] + 0.5, "xref": f"x{suffix}",
+                           "yref": f"y{suffix}", "line": {"color": WINDOW, "width": 3}})  # fmt: skip
+    layout.update(shapes=shapes, height=170 * rows + 40, font=FONT,
+                  margin={"l": 4, "r": 4, "t": 30, "b": 4})  # fmt: skip
+    return figure({"data": traces, "layout": layout})
