@@ -340,10 +340,10 @@ def _passing_detail(result: NetworkRun, column, unit: int) -> None:
 def filters_look_for(chosen: ChosenModel, column: network.Column, unit: int, images_for) -> None:
     """What a conv filter looks for: an input made by gradient ascent beside the test images that
     excite it most. `images_for(chosen)` gives (images (N, H, W, C) in 0..1, source label)."""
-    st.header(t("inside.maximize_title", name=column.name, unit=unit))
-    if column.kind != "conv":
-        st.info(t("inside.maximize_conv_only"))
+    if column.kind != "conv":  # a filter is a conv layer's: say where to find one, no heading
+        st.caption(t("inside.maximize_conv_only"))
         return
+    st.header(t("inside.maximize_title", name=column.name, unit=unit))
     st.markdown(t("inside.maximize_intro"))
     st.html(CRISP.replace("features_", "network_"))
     if not ascent.maximize_available():
