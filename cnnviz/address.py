@@ -7,6 +7,8 @@ once, the line a teacher needs instead:
 
     Students open: http://192.168.1.23:8501 (allow port 8501 through the firewall)
 
+(https://… when the server has a certificate: `python -m cnnviz.https`, see cnnviz.tls.)
+
 Finding the address sends nothing over the network and opens no socket: it reads the addresses
 of this computer's network interfaces (psutil, the same on Linux, Windows and macOS) and picks
 the one a class network most likely reaches: an interface that is up, a private address
@@ -17,6 +19,7 @@ from __future__ import annotations
 
 import ipaddress
 import socket
+from urllib.parse import urlsplit
 
 import psutil
 
@@ -75,16 +78,20 @@ def reachable_by_others(address: str) -> bool:
     return not (ip.is_loopback or ip.is_unspecified)
 
 
-def students_url(host: str, port: int) -> str:
-    """http://host:port, with an IPv6 address in brackets."""
+def students_url(host: str, port: int, secure: bool = False) -> str:
+    """http://host:port (https:// for a server with a certificate), with an IPv6 address in
+    brackets."""
     if ":" in host:
         host = f"[{host}]"
-    return f"http://{host}:{port}"
+    return f"{'https' if secure else 'http'}://{host}:{port}"
 
 
-def students_line(port: int, listen_address: str = "", lang: str = "en") -> str:
+def students_line(
+    port: int, listen_address: str = "", lang: str = "en", secure: bool = False
+) -> str:
     """The line the server prints for the teacher: where students open the app, or why they
-    cannot. `listen_address` is Streamlit's server.address ("" for every interface)."""
+    cannot. `listen_address` is Streamlit's server.address ("" for every interface); `secure`
+    when it serves HTTPS (server.sslCertFile set)."""
     if listen_address not in EVERY_ADDRESS:  # the server listens on that one address only
         if not reachable_by_others(listen_address):
             return t("address.this_computer_only", lang, address=listen_address)
@@ -92,5 +99,25 @@ def students_line(port: int, listen_address: str = "", lang: str = "en") -> str:
     else:
         host = lan_address()
         if host is None:
-            return t("address.no_network", lang, url=students_url("localhost", port))
-    return t("address.students_open", lang, url=students_url(host, port), port=port)
+            return t("address.no_network", lang, url=students_url("localhost", port, secure))
+    return t("address.students_open", lang, url=students_url(host, port, secure), port=port)
+
+
+def secure_page(url: str | None) -> bool | None:
+    """Whether a browser treats a page at `url` as secure (and so gives it the camera): https://,
+    or http:// on this computer (localhost, *.localhost, 127.0.0.0/8, ::1); None for no URL.
+
+    The browser's own answer is `window.isSecureContext`; this is the rule it follows for a
+    top-level page, known before the browser has answered."""
+    if not url:
+        return None
+    parts = urlsplit(url)
+    if parts.scheme == "https":
+        return True
+    host = (parts.hostname or "").rstrip(".").lower()
+    if host == "localhost" or host.endswith(".localhost"):
+        return True
+    try:
+        return ipaddress.ip_address(host).is_loopback
+    except ValueError:
+        return False

@@ -177,3 +177,56 @@ def test_a_worker_that_imports_the_main_script_again_prints_nothing(tmp_path):
     printed = run.stdout.splitlines()
     assert printed[-1] == "worker exit code 0", run.stdout + run.stderr
     assert sum("8501" in line for line in printed) == 2  # English and Korean, once: the server's
+
+
+@pytest.mark.parametrize("lang", ["en", "ko"])
+def test_a_server_with_a_certificate_gives_an_https_address(monkeypatch, lang):
+    interfaces(monkeypatch, eth0=["192.168.1.23"])
+    line = address.students_line(8501, "", lang, secure=True)
+    assert line == t("address.students_open", lang, url="https://192.168.1.23:8501", port=8501)
+    assert "https://[fd00::1]:8443" in address.students_line(8443, "fd00::1", secure=True)
+
+
+def test_a_server_started_with_a_certificate_prints_https(capfd, monkeypatch, tmp_path):
+    from streamlit import config
+
+    from cnnviz import tls
+    from cnnviz.ui import address as ui_address
+
+    interfaces(monkeypatch, eth0=["192.168.1.23"])
+    cert_path, key_path = tls.make_certificate(tmp_path)
+    ui_address._print_once.clear()
+    config.set_option("server.sslCertFile", str(cert_path))  # as `--server.sslCertFile` sets it
+    config.set_option("server.sslKeyFile", str(key_path))
+    try:
+        ui_address.print_students_address()
+    finally:
+        config.set_option("server.sslCertFile", None)
+        config.set_option("server.sslKeyFile", None)
+        ui_address._print_once.clear()
+    printed = capfd.readouterr().out.splitlines()
+    assert printed == [address.students_line(8501, "", lang, secure=True) for lang in ("en", "ko")]
+    assert "https://192.168.1.23:8501" in printed[0]
+
+
+@pytest.mark.parametrize(
+    "url, secure",
+    [
+        ("https://192.168.1.23:8501/features", True),
+        ("https://classroom.test:8501", True),
+        ("http://localhost:8501/features", True),
+        ("http://LOCALHOST.:8501", True),
+        ("http://app.localhost:8501", True),
+        ("http://127.0.0.1:8501", True),
+        ("http://127.8.9.10:8501", True),
+        ("http://[::1]:8501", True),
+        ("http://192.168.1.23:8501/features", False),
+        ("http://classroom.test:8501", False),
+        ("http://[fd00::1]:8501", False),
+        ("http://localhost.example.com:8501", False),
+        (None, None),
+        ("", None),
+    ],
+)  # fmt: skip
+def test_a_page_is_secure_over_https_or_on_this_computer_as_browsers_decide(url, secure):
+    assert address.secure_page(url) is secure

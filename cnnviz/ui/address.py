@@ -18,14 +18,18 @@ def print_students_address() -> None:
     work (in the server, that script is app.py while a page runs). A worker prints nothing.
     """
     if not _in_a_started_process():
-        _print_once(st.get_option("server.port"), st.get_option("server.address") or "")
+        _print_once(
+            st.get_option("server.port"),
+            st.get_option("server.address") or "",
+            secure=bool(st.get_option("server.sslCertFile")),  # https:// (python -m cnnviz.https)
+        )
 
 
 @st.cache_resource(show_spinner=False)
-def _print_once(port: int, listen_address: str) -> None:
+def _print_once(port: int, listen_address: str, secure: bool = False) -> None:
     """The lines themselves; cached, so that only the first run of app.py prints them."""
     for lang in i18n.LANGUAGES:
-        print(address.students_line(port, listen_address, lang), flush=True)
+        print(address.students_line(port, listen_address, lang, secure), flush=True)
 
 
 def _in_a_started_process() -> bool:
