@@ -414,6 +414,13 @@ def handwritten_digit_photo(digit: int, seed: int = 0, size: int = 480) -> bytes
         cv2.polylines(ink, [xy], False, 255, pen, cv2.LINE_AA, shift=4)
     tilt = cv2.getRotationMatrix2D((size / 2, size / 2), float(rng.uniform(-10, 10)), 1.0)
     ink = cv2.warpAffine(ink, tilt, (size, size)).astype(np.float32) / 255
+    return _photographed(ink, rng)
+
+
+def _photographed(ink: np.ndarray, rng: np.random.Generator) -> bytes:
+    """`ink` ((size, size) float, 1 where the pen went) in dark ink on paper lit unevenly, with
+    noise, as a JPEG."""
+    size = ink.shape[0]
     paper = np.full((size, size), float(rng.uniform(200, 235)), np.float32)
     page = paper - ink * float(rng.uniform(130, 180))
     across = np.linspace(float(rng.uniform(0.7, 0.85)), 1.05, size)[None, :]
@@ -423,3 +430,79 @@ def handwritten_digit_photo(digit: int, seed: int = 0, size: int = 480) -> bytes
     page = page * across * down + rng.normal(0, 5, page.shape)
     rgb = np.clip(np.stack([page, page * 0.98, page * 0.94], axis=2), 0, 255).astype(np.uint8)
     return _save(Image.fromarray(rgb), "JPEG", quality=85)
+
+
+# ---- digits whose strokes nearly touch -------------------------------------------------------
+def _curled_arc(
+    cx: float,
+    cy: float,
+    rx: float,
+    ry: float,
+    start: float,
+    end: float,
+    start_curl: float = 1.0,
+    end_curl: float = 1.0,
+) -> list:
+    """An arc whose radius shrinks to `start_curl` (`end_curl`) times over its first (last) 90°:
+    an end that curls inwards."""
+    angles = np.linspace(start, end, max(8, int(abs(end - start) / 6)))
+    curl = np.interp(angles, [start, start + 90, end - 90, end], [start_curl, 1, 1, end_curl])
+    radians = np.radians(angles)
+    return list(
+        zip(cx + curl * rx * np.cos(radians), cy + curl * ry * np.sin(radians), strict=True)
+    )
+
+
+# as pen strokes in a unit box (x right, y down): where a thicker pen or a coarser grid would
+# join them, a clearly written 3 whose ends curl towards its middle (the shipped CNN read it as 8
+# once a thicker pen had narrowed its gaps), and the 8 and the 0 whose loops are closed.
+# (strokes, holes) is the shape drawn.
+NEAR_TOUCHING = {
+    "3_ends_nearly_touching": (
+        [_arc(0.5, 0.27, 0.3, 0.23, 135, 450) + _arc(0.5, 0.73, 0.34, 0.27, 270, 585)],
+        (1, 0),
+    ),
+    "3_curled": (
+        [
+            _curled_arc(0.44, 0.25, 0.25, 0.21, 175, 450, start_curl=0.55)
+            + _curled_arc(0.47, 0.71, 0.32, 0.27, 270, 545, end_curl=0.55)
+        ],
+        (1, 0),
+    ),
+    "5_hook_nearly_closed": (
+        [
+            [(0.86, 0.05), (0.42, 0.05)],
+            [(0.3, 0.14), (0.27, 0.45)] + _arc(0.5, 0.67, 0.3, 0.27, 215, 520),
+        ],
+        (2, 0),
+    ),
+    "9_tail_near_the_loop": (
+        [_arc(0.48, 0.3, 0.28, 0.26, 0, 370), [(0.94, 0.3), (0.76, 0.97)]],
+        (2, 1),
+    ),
+    "8": (
+        [_arc(0.5, 0.27, 0.24, 0.22, 90, 450), _arc(0.5, 0.72, 0.3, 0.25, -90, 270)],
+        (1, 2),
+    ),
+    "0": ([_arc(0.5, 0.5, 0.4, 0.46, -90, 275)], (1, 1)),
+}
+
+
+def drawn_digit(name: str, pen: int, size: int = 280) -> np.ndarray:
+    """NEAR_TOUCHING[name] drawn white on black with a `pen` pixels wide, as a drawing canvas
+    gives it: (size, size) uint8, the digit 0.8 × size high."""
+    height = 0.8 * size
+    ink = np.zeros((size, size), np.uint8)
+    for stroke in NEAR_TOUCHING[name][0]:
+        points = np.array(stroke, np.float64)
+        x = (points[:, 0] - 0.5) * 0.7 * height + size / 2
+        y = (points[:, 1] - 0.5) * height + size / 2
+        xy = np.round(np.stack([x, y], axis=1) * 16).astype(np.int32)  # 4 fractional bits
+        cv2.polylines(ink, [xy], False, 255, pen, cv2.LINE_AA, shift=4)
+    return ink
+
+
+def photo_of_drawing(ink: np.ndarray, seed: int = 0) -> bytes:
+    """A white-on-black drawing (drawn_digit) written in dark ink on paper and photographed: lit
+    unevenly, noisy, JPEG, as handwritten_digit_photo."""
+    return _photographed(ink.astype(np.float32) / 255, np.random.default_rng(seed))
