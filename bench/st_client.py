@@ -83,11 +83,14 @@ def serve(
     timeout: float = 90,
     extra_args: tuple[str, ...] = (),
     address: str | None = "127.0.0.1",
+    certificate: tuple[Path, Path] | None = None,
 ) -> Iterator[Server]:
     """Run `streamlit run script` on a free port until the block ends.
 
     `address=None` leaves the listening address to the config, as a teacher starting the app for
     a class does (use it only where nothing outside can reach this machine, e.g. a namespace).
+    `certificate=(cert, key)` (cnnviz.tls.make_certificate) serves HTTPS as
+    `python -m cnnviz.https` does; the URL is then https://127.0.0.1:port.
     """
     port = free_port()
     log_path = log_path or Path(tempfile.gettempdir()) / f"cnnviz-server-{port}.log"
@@ -97,17 +100,22 @@ def serve(
         "--server.headless", "true", "--browser.gatherUsageStats", "false",
         "--server.fileWatcherType", "none", *extra_args,
     ]  # fmt: skip
+    if certificate:  # HTTPS, as python -m cnnviz.https serves it
+        cert, key = certificate
+        cmd += ["--server.sslCertFile", str(cert), "--server.sslKeyFile", str(key)]
     started = time.monotonic()
     with open(log_path, "wb") as log:
         process = subprocess.Popen(
             cmd, cwd=cwd, env={**os.environ, **(env or {})}, stdout=log, stderr=subprocess.STDOUT
         )
-    url = f"http://127.0.0.1:{port}"
+    url = f"{'https' if certificate else 'http'}://127.0.0.1:{port}"
+    verify = str(certificate[0]) if certificate else True  # the certificate names 127.0.0.1
     try:
         deadline = started + timeout
         while True:
             with contextlib.suppress(requests.RequestException):
-                if requests.get(f"{url}/_stcore/health", timeout=1).status_code == 200:
+                health = requests.get(f"{url}/_stcore/health", timeout=1, verify=verify)
+                if health.status_code == 200:
                     break
             if process.poll() is not None:
                 raise StreamlitClientError(f"server exited: {log_path.read_text()[-2000:]}")

@@ -23,6 +23,7 @@ from cnnviz import images
 from cnnviz.errors import ImageError
 from cnnviz.examples import EXAMPLES
 from cnnviz.ui import choice, show_error, t
+from cnnviz.ui.secure import camera_notice
 
 SAMPLES = Path(__file__).resolve().parents[2] / "assets" / "samples"
 PHOTO_SIDE = 1024  # photos are decoded at most this large: far more than any model here takes
@@ -111,7 +112,10 @@ def from_upload(key: str, max_side: int = PHOTO_SIDE) -> Picture | None:
 
 
 def from_camera(key: str, max_side: int = PHOTO_SIDE) -> Picture | None:
-    """A photo from the browser's camera; None until one is taken."""
+    """A photo from the browser's camera; None until one is taken, and on a page the browser
+    gives no camera (not https:// nor localhost) the reason and what to do instead."""
+    if not camera_notice(key):
+        return None
     shot = st.camera_input(t("widgets.camera"), key=f"{key}_camera")
     if shot is None:
         st.caption(t("widgets.camera_help"))
