@@ -6,6 +6,7 @@ from cnnviz import features
 from cnnviz.errors import CnnvizError, ImageError
 from cnnviz.formatting import shape_text
 from cnnviz.ui import feature_maps, show_error, start_page, t
+from cnnviz.ui import live as live_ui
 from cnnviz.ui import models as model_ui
 from cnnviz.ui.picture import picture_picker
 
@@ -24,10 +25,12 @@ with model_column:
     st.caption(t("features.model_takes", shape=shape_text(chosen.input_shape)))
 
 with input_column:
-    sources = (["digit"] if chosen.is_mnist else []) + ["sample", "upload", "camera"]
-    chosen_picture = picture_picker("features", sources, extra={"digit": model_ui.mnist_test_digit})
+    sources = (["digit"] if chosen.is_mnist else []) + ["sample", "upload", "camera", "live"]
+    readers = {"digit": model_ui.mnist_test_digit, "live": live_ui.reader(chosen)}
+    chosen_picture = picture_picker("features", sources, extra=readers)
     if chosen_picture is None:
-        st.info(t("features.choose_input"))
+        if st.session_state.get("features_source") != "live":  # live video answers by itself
+            st.info(t("features.choose_input"))
         st.stop()
     picture, source = chosen_picture.values, chosen_picture.source
     prepare = feature_maps.preparation("features", chosen, picture, source)

@@ -164,7 +164,7 @@ def test_an_uploaded_model_answers_with_its_own_classes(colour_model):
     assert not at.exception and not at.error
     assert sorted(chart(at, "features_top")["data"][0]["y"]) == ["#0", "#1", "#2"]
     assert [r for r in at.radio(key="features_source@en").options] == [
-        i18n.t(f"widgets.source_{s}") for s in ("sample", "upload", "camera")
+        i18n.t(f"widgets.source_{s}") for s in ("sample", "upload", "camera", "live")
     ]  # no MNIST test digits for a colour model
 
 
