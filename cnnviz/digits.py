@@ -169,91 +169,92 @@ def _simple_table() -> np.ndarray:
 SIMPLE = _simple_table()
 
 
-def _neighbour_codes(ink: np.ndarray) -> np.ndarray:
-    """(H, W) bool -> (H, W) uint8: bit k set where the neighbour NEIGHBOURS[k] is ink."""
-    height, width = ink.shape
-    padded = np.pad(ink, 1).astype(np.uint8)
-    codes = np.zeros((height, width), np.uint8)
-    for bit, (dy, dx) in enumerate(NEIGHBOURS):
-        codes |= padded[1 + dy : 1 + dy + height, 1 + dx : 1 + dx + width] << bit
-    return codes
+def _where_growing_meets(ink: np.ndarray, distance: np.ndarray, reach: float) -> np.ndarray:
+    """The pixels up to `reach` from `ink` (bool; `distance`: from the nearest ink) where growing
+    it would join two strokes, close a gap into a hole or fill a hole: (H, W) bool.
 
-
-def _grow_keeping_shape(ink: np.ndarray, allowed: np.ndarray) -> np.ndarray:
-    """`ink` (bool) grown into `allowed` a pixel at a time, only where the pixel is simple: the
-    strokes never join, no gap closes into a hole, no hole fills (what is left of it is a pixel).
-
-    Pixels two apart in both directions never touch, so each quarter of the grid grows at once.
+    The ink grows ring by ring, as a thicker pen would, a pixel at a time and only where the
+    pixel is simple (inking it changes no stroke and no hole). A pixel still paper when its
+    ring is done is where the strokes meet; it stays one even if the pocket behind it fills
+    later (growing further, a 4's open top would close, then fill).
+    Pixels two apart in both directions never touch, so each quarter of the grid grows at once;
+    only the pixels that may still grow are looked at, their neighbours by flat index.
     """
-    grown = ink.copy()
-    rows, cols = np.indices(ink.shape)
-    quarters = [(rows % 2 == i) & (cols % 2 == j) & allowed for i in (0, 1) for j in (0, 1)]
-    changed = True
-    while changed:
-        changed = False
-        for quarter in quarters:
-            new = quarter & ~grown & SIMPLE[_neighbour_codes(grown)]
-            if new.any():
-                grown |= new
-                changed = True
-    return grown
+    grown = np.pad(ink, 1).astype(np.uint8)  # (H + 2, W + 2): every pixel has 8 neighbours
+    width = grown.shape[1]
+    offsets = [dy * width + dx for dy, dx in NEIGHBOURS]
+    rows, cols = np.nonzero((distance <= reach) & ~ink)
+    rings = np.ceil(distance[rows, cols]).astype(int)
+    pixels = (rows + 1) * width + cols + 1
+    quarters = [
+        (pixels[k], rings[k])
+        for k in ((rows % 2 == i) & (cols % 2 == j) for i in (0, 1) for j in (0, 1))
+    ]
+    flat = grown.reshape(-1)
+    meet = np.zeros_like(flat, dtype=bool)
+    for ring in range(1, int(np.ceil(reach)) + 1):
+        changed = True
+        while changed:
+            changed = False
+            for index, (pixels, rings) in enumerate(quarters):
+                candidates = pixels[rings <= ring]
+                codes = np.zeros(candidates.size, np.uint8)
+                for bit, offset in enumerate(offsets):
+                    codes |= flat[candidates + offset] << bit
+                simple = SIMPLE[codes]
+                if simple.any():
+                    flat[candidates[simple]] = 1
+                    keep = flat[pixels] == 0
+                    quarters[index] = pixels[keep], rings[keep]
+                    changed = True
+        for pixels, rings in quarters:
+            meet[pixels[rings == ring]] = True
+    return meet.reshape(grown.shape)[1:-1, 1:-1]
 
 
-def _same_pieces(ink: np.ndarray, grown: np.ndarray) -> bool:
-    """True when `grown` (bool, holding all of `ink`) joins no two strokes of `ink` and neither
-    splits nor fills a piece of its paper: each piece of paper still holds exactly one."""
-    strokes = cv2.connectedComponents(ink.astype(np.uint8), connectivity=8)[0]
-    if cv2.connectedComponents(grown.astype(np.uint8), connectivity=8)[0] != strokes:
-        return False
-    paper = np.pad(~ink, 1, constant_values=True).astype(np.uint8)
-    grown_paper = np.pad(~grown, 1, constant_values=True).astype(np.uint8)
-    count, labels = cv2.connectedComponents(paper, connectivity=4)
-    if cv2.connectedComponents(grown_paper, connectivity=4)[0] != count:
-        return False
-    return np.unique(labels[grown_paper > 0]).size == count - 1
+@dataclass(frozen=True)
+class _Meeting:
+    """Where the drawn strokes, grown, would meet: `meet` (bool, the middle of the paper between
+    them) and `distance`, how far each pixel is from the nearest stroke."""
+
+    meet: np.ndarray
+    distance: np.ndarray
+
+    def paper(self, gap: float) -> np.ndarray:
+        """The paper to keep around the meeting pixels: as wide as drawn (a disc as far as the
+        nearest stroke) or `gap` if that is wider, so a gap or a hole keeps its drawn size."""
+        radii = np.where(self.meet, np.maximum(gap / 2, self.distance).round(), 0).astype(int)
+        paper = np.zeros(self.meet.shape, np.uint8)
+        for radius in np.unique(radii[self.meet]):
+            paper |= cv2.dilate((radii == radius).astype(np.uint8), _disc(radius))
+        return paper > 0
 
 
-def _keep_apart(drawn: np.ndarray, reach: float, gap: float) -> np.ndarray:
-    """Where the strokes, each grown by `reach`, must stay paper to stay as far apart as drawn,
-    and at least `gap` apart.
+def _where_strokes_meet(drawn: np.ndarray, reach: float) -> _Meeting:
+    """Where the strokes of `drawn`, each grown by `reach`, would join, close a gap or fill a hole.
 
-    Growing the drawn strokes pixel by pixel without changing their strokes and holes stops
-    where two of them would meet, in the middle of the paper between them. Around each such
-    pixel, the paper as wide as drawn (a disc as far as the nearest stroke) or `gap` if that is
-    wider is kept: the gap and the hole keep their drawn size, not just a thin line of paper.
+    Grown pixel by pixel without changing their strokes and holes, they stop there, in the
+    middle of the paper between them.
     """
     distance = cv2.distanceTransform((drawn == 0).astype(np.uint8), cv2.DIST_L2, 5)
-    allowed = distance <= reach
-    if _same_pieces(drawn > 0, allowed):  # most digits: 0.3 ms, where growing one takes 5 ms
-        return np.zeros(drawn.shape, bool)
-    meet = allowed & ~_grow_keeping_shape(drawn > 0, allowed)
-    radii = np.where(meet, np.maximum(gap / 2, distance).round(), 0).astype(np.int32)
-    paper = np.zeros(drawn.shape, np.uint8)
-    for radius in np.unique(radii[meet]):
-        paper |= cv2.dilate((radii == radius).astype(np.uint8), _disc(radius))
-    return paper > 0
+    return _Meeting(_where_growing_meets(drawn > 0, distance, reach), distance)
 
 
-def _even_pen(strokes: np.ndarray, drawn: np.ndarray, gap: float) -> np.ndarray:
-    """Thin a marker or thicken a fine pen to MNIST's width, when it is 1.4 times off, but not
-    where it would narrow a gap in `drawn` below OPEN_GAP: there the gap keeps its drawn width,
-    at least `gap` pixels.
+def _even_pen(strokes: np.ndarray) -> tuple[np.ndarray, int]:
+    """Thin a marker or thicken a fine pen to MNIST's width, when it is 1.4 times off; and by
+    how many pixels the strokes grew.
 
     MNIST's strokes are about equally wide; a fine line shrunk 20 times would fade away. But a
-    thicker pen closes narrow gaps: a 3 whose ends curl towards its middle became an 8, read as
-    8 at 99.7 %.
+    thicker pen closes narrow gaps: prepare_digit gives them back (a 3 whose ends curl towards
+    its middle became an 8, read as 8 at 99.7 %).
     """
     width, target = _pen_width(strokes), DIGIT_STROKE * WORK_SIDE / DIGIT_BOX
-    radius = 0
-    if abs(np.log(width / target)) >= np.log(1.4):
-        radius = max(1, round(abs(width - target) / 2))
-    if width > target and radius:
-        even = _thinner(strokes, radius)
-        radius = 0
-    else:
-        even = cv2.dilate(strokes, _disc(radius)) if radius else strokes.copy()
-    even[_keep_apart(drawn, radius + OPEN_GAP * WORK_SIDE / DIGIT_BOX / 2, gap)] = 0.0
-    return even
+    if abs(np.log(width / target)) < np.log(1.4):
+        return strokes, 0
+    radius = max(1, round(abs(width - target) / 2))
+    if width > target:
+        return _thinner(strokes, radius), 0
+    return cv2.dilate(strokes, _disc(radius)), radius
 
 
 def _thinner(strokes: np.ndarray, radius: int) -> np.ndarray:
@@ -356,9 +357,12 @@ def prepare_digit(img: np.ndarray) -> DigitSteps:
         raise ImageError("images.no_digit")
     strokes, drawn = _cut_strokes(strength, ink, level)
     drawn_shape = np.array(_strokes_and_holes(drawn))
+    even, grown = _even_pen(strokes)
+    # where the pen would narrow a gap below OPEN_GAP, the gap keeps its drawn width
+    meeting = _where_strokes_meet(drawn, grown + OPEN_GAP / 2 * WORK_SIDE / DIGIT_BOX)
     best = None
     for gap in GAPS:  # the narrowest gap at which the result has the strokes and holes drawn
-        fit = _fit(_even_pen(strokes, drawn, gap * WORK_SIDE / DIGIT_BOX))
+        fit = _fit(np.where(meeting.paper(gap * WORK_SIDE / DIGIT_BOX), 0.0, even))
         wrong = np.abs(np.array(_strokes_and_holes(fit[2] >= INK_LEVEL)) - drawn_shape).sum()
         if best is None or wrong < best[0]:
             best = wrong, fit
