@@ -7,7 +7,8 @@ Each frame is answered with its id (`ack` in the element's data): the browser se
 newest frame only then, so a busy server gets fewer frames and never a queue of stale ones.
 
     frame arrives (trigger "frame") → _keep_frame stores it → live_view: decode, prepare, run the
-    model, tile the first conv maps → the element gets ack = frame id → the browser sends the next
+    model, tile the first conv maps, draw them → the element gets ack = frame id (sent last) →
+    the browser sends its next frame
 """
 
 from __future__ import annotations
@@ -179,24 +180,28 @@ def live_view(key: str, chosen: ChosenModel) -> None:
     st.caption(t("live.help", width=width, height=height))
     prepare = _preparation(key, chosen)
     _take_frame(key, chosen, prepare)
-    _camera(
-        key=f"{key}_live_camera",
-        data={
-            "ack": st.session_state.get(f"{key}_live_ack", 0),
-            "width": width,
-            "height": height,
-            "quality": JPEG_QUALITY,
-            "interval_ms": FRAME_INTERVAL_MS,
-            "timeout_ms": ACK_TIMEOUT_MS,
-            "labels": labels(),
-        },
-        on_frame_change=partial(_keep_frame, key),
-    )
+    # the camera stands first but is sent last: its answer (the frame's id) reaches the browser
+    # once the answer is drawn, so the next frame never interrupts this run's drawing
+    camera = st.container()
     refused = st.session_state.get(f"{key}_live_refused")
     if refused is not None:
         show_error(refused)
     shown = st.session_state.get(f"{key}_live_answer")
     if shown is None or shown.model != chosen.label:
         st.caption(t("live.waiting"))
-        return
-    _show(key, shown)
+    else:
+        _show(key, shown)
+    with camera:
+        _camera(
+            key=f"{key}_live_camera",
+            data={
+                "ack": st.session_state.get(f"{key}_live_ack", 0),
+                "width": width,
+                "height": height,
+                "quality": JPEG_QUALITY,
+                "interval_ms": FRAME_INTERVAL_MS,
+                "timeout_ms": ACK_TIMEOUT_MS,
+                "labels": labels(),
+            },
+            on_frame_change=partial(_keep_frame, key),
+        )

@@ -107,6 +107,7 @@ function createLive(root, firstData) {
     setState(root.dataset.state); // the labels in the student's language, whatever the state
     if (live.inFlight && Number(data.ack) >= live.inFlight) {
       live.inFlight = 0;
+      root.dataset.roundTrip = String(Math.round(performance.now() - live.sentAt)); // ms
       schedule(data.interval_ms - (performance.now() - live.sentAt));
     }
   };
