@@ -464,8 +464,8 @@ NEAR_TOUCHING = {
     ),
     "3_curled": (
         [
-            _curled_arc(0.44, 0.25, 0.25, 0.21, 175, 450, start_curl=0.55)
-            + _curled_arc(0.47, 0.71, 0.32, 0.27, 270, 545, end_curl=0.55)
+            _curled_arc(0.44, 0.25, 0.25, 0.21, 175, 450, start_curl=0.65)
+            + _curled_arc(0.47, 0.71, 0.32, 0.27, 270, 545, end_curl=0.65)
         ],
         (1, 0),
     ),
