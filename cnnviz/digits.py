@@ -181,34 +181,33 @@ def _where_growing_meets(ink: np.ndarray, distance: np.ndarray, reach: float) ->
     only the pixels that may still grow are looked at, their neighbours by flat index.
     """
     grown = np.pad(ink, 1).astype(np.uint8)  # (H + 2, W + 2): every pixel has 8 neighbours
-    width = grown.shape[1]
-    offsets = [dy * width + dx for dy, dx in NEIGHBOURS]
+    flat, width = grown.reshape(-1), grown.shape[1]
+    offsets = np.array([dy * width + dx for dy, dx in NEIGHBOURS])
+    last = int(np.ceil(reach))
     rows, cols = np.nonzero((distance <= reach) & ~ink)
     rings = np.ceil(distance[rows, cols]).astype(int)
-    pixels = (rows + 1) * width + cols + 1
-    quarters = [
-        (pixels[k], rings[k])
-        for k in ((rows % 2 == i) & (cols % 2 == j) for i in (0, 1) for j in (0, 1))
-    ]
-    flat = grown.reshape(-1)
+    order = np.argsort(rings, kind="stable")
+    pixels, rings = ((rows + 1) * width + cols + 1)[order], rings[order]
+    quarter = ((rows % 2) * 2 + cols % 2)[order]
+    starts = np.searchsorted(rings, np.arange(1, last + 2))  # the pixels of ring k: k-1 .. k
+    waiting = [np.zeros(0, np.int64) for _ in range(4)]  # of earlier rings, still paper
     meet = np.zeros_like(flat, dtype=bool)
-    for ring in range(1, int(np.ceil(reach)) + 1):
+    for ring in range(1, last + 1):
+        new = pixels[starts[ring - 1] : starts[ring]]
+        new_quarter = quarter[starts[ring - 1] : starts[ring]]
+        waiting = [np.concatenate([waiting[q], new[new_quarter == q]]) for q in range(4)]
         changed = True
         while changed:
             changed = False
-            for index, (pixels, rings) in enumerate(quarters):
-                candidates = pixels[rings <= ring]
-                codes = np.zeros(candidates.size, np.uint8)
-                for bit, offset in enumerate(offsets):
-                    codes |= flat[candidates + offset] << bit
-                simple = SIMPLE[codes]
+            for q, candidates in enumerate(waiting):
+                neighbours = flat[candidates[:, None] + offsets]  # (n, 8): bit k NEIGHBOURS[k]
+                simple = SIMPLE[np.packbits(neighbours, axis=1, bitorder="little")[:, 0]]
                 if simple.any():
                     flat[candidates[simple]] = 1
-                    keep = flat[pixels] == 0
-                    quarters[index] = pixels[keep], rings[keep]
+                    waiting[q] = candidates[~simple]
                     changed = True
-        for pixels, rings in quarters:
-            meet[pixels[rings == ring]] = True
+        for candidates in waiting:
+            meet[candidates] = True  # still paper when its ring is done
     return meet.reshape(grown.shape)[1:-1, 1:-1]
 
 
