@@ -143,6 +143,14 @@ def test_prepare_digit_keeps_apart_strokes_that_are_apart(name, pen, on):
     assert _strokes_and_holes(result >= 0.5) == drawn
 
 
+@pytest.mark.parametrize("seed", [0, 1, 2])
+def test_a_photographed_4_keeps_its_open_top(seed):
+    """The corpus's 4 is written open: its upright starts apart from the slanted stroke. The
+    thicker pen used to close that into a triangle with a hole; now it stays open."""
+    result = digits.prepare_digit(images.load_image(corpus.handwritten_digit_photo(4, seed))).result
+    assert _strokes_and_holes(result >= 0.5) == (1, 0)
+
+
 @pytest.mark.parametrize("on", ["canvas", "paper"])
 def test_the_shipped_cnn_reads_a_3_whose_ends_curl_in_as_3(on):
     """A clearly written 3 whose ends curl towards its middle, with the pens a canvas offers:
