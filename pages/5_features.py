@@ -25,7 +25,11 @@ with model_column:
     st.caption(t("features.model_takes", shape=shape_text(chosen.input_shape)))
 
 with input_column:
-    sources = (["digit"] if chosen.is_mnist else []) + ["sample", "upload", "camera", "live"]
+    sources = (
+        (["digit"] if chosen.is_mnist else [])
+        + ["sample", "upload", "camera", "live"]
+        + (["draw"] if chosen.is_mnist else [])
+    )
     readers = {"digit": model_ui.mnist_test_digit, "live": live_ui.reader(chosen)}
     chosen_picture = picture_picker("features", sources, extra=readers)
     if chosen_picture is None:

@@ -21,7 +21,9 @@ with st.spinner(t("rotation.loading")):
 controls, view = st.columns([1, 2], gap="large")
 with controls:
     picture = picture_picker(
-        "rotation", ["digit", "upload", "camera"], extra={"digit": model_ui.mnist_test_digit}
+        "rotation",
+        ["digit", "upload", "camera", "draw"],
+        extra={"digit": model_ui.mnist_test_digit},
     )
     if picture is None:
         st.info(t("rotation.choose_input"))

@@ -51,7 +51,11 @@ with model_column:
         st.stop()
     st.caption(t("features.model_takes", shape=shape_text(chosen.input_shape)))
 with input_column:
-    sources = (["digit"] if chosen.is_mnist else []) + ["sample", "upload", "camera"]
+    sources = (
+        (["digit"] if chosen.is_mnist else [])
+        + ["sample", "upload", "camera"]
+        + (["draw"] if chosen.is_mnist else [])
+    )
     chosen_picture = picture_picker("network", sources, extra={"digit": model_ui.mnist_test_digit})
     if chosen_picture is None:
         st.info(t("features.choose_input"))

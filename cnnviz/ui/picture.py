@@ -23,6 +23,7 @@ from cnnviz import images
 from cnnviz.errors import ImageError
 from cnnviz.examples import EXAMPLES
 from cnnviz.ui import choice, show_error, t
+from cnnviz.ui.canvas import draw_digit
 from cnnviz.ui.secure import camera_notice
 
 SAMPLES = Path(__file__).resolve().parents[2] / "assets" / "samples"
@@ -124,11 +125,18 @@ def from_camera(key: str, max_side: int = PHOTO_SIDE) -> Picture | None:
     return None if photo is None else Picture(photo, True, "camera")
 
 
+def from_drawing(key: str, max_side: int = PHOTO_SIDE) -> Picture | None:
+    """A digit the student draws, white on black; None while the canvas is empty."""
+    drawing = draw_digit(key)
+    return None if drawing is None else Picture(drawing, True, "draw")
+
+
 SOURCES: dict[str, Reader] = {
     "example": from_example,
     "sample": from_sample,
     "upload": from_upload,
     "camera": from_camera,
+    "draw": from_drawing,
 }
 
 
