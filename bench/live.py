@@ -15,14 +15,29 @@ back: the time per update and the updates each tab got per second.
 
 Target (issue 13): ≤ 150 ms per update for the shipped CNN on 2 cores. Prints milliseconds and
 ratios; no assertion.
+
+    python bench/live.py --section video [--seconds 15] [--viewers 10] [--repeats 20]
+
+video: live webcam video on Feature maps (shipped MNIST CNN, the "Live video" source): frames as
+live.js sends them (96 × 96 JPEG data URLs of photographed digits), each answered by the live
+view's fragment with its id before the next is sent. (a) One viewer in Chromium with its fake
+camera on http://localhost: the updates per second the element counted, and the server's CPU
+time per frame. (b) One and (c) `--viewers` websocket tabs (bench.st_client) answering as live.js
+does: updates per second per viewer, the round trip per frame, the server's CPU time per frame
+and the live view's own time (its caption). Baseline in the same run: the live view's work on
+one frame as a plain call in this process, and the bare model call. Target (issue 13): ≥ 5
+updates a second with one viewer, 2 cores; with many viewers fewer each, never a queue.
 """
 
 from __future__ import annotations
 
 import argparse
 import asyncio
+import base64
+import io
 import json
 import os
+import re
 import statistics
 import sys
 import time
@@ -32,12 +47,17 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
 import numpy as np  # noqa: E402
+from PIL import Image  # noqa: E402
+from streamlit.components.v2.bidi_component.main import _make_trigger_id  # noqa: E402
 from streamlit.proto.WidgetStates_pb2 import WidgetState  # noqa: E402
 
-from bench.st_client import Session, serve  # noqa: E402
-from cnnviz import digits, models  # noqa: E402
+from bench.st_client import Session, cpu_seconds, serve  # noqa: E402
+from cnnviz import digits, live, models  # noqa: E402
 from cnnviz.i18n import t  # noqa: E402
 from cnnviz.ui import canvas  # noqa: E402
+from cnnviz.ui import live as live_ui  # noqa: E402
+from cnnviz.ui.chosen import describe  # noqa: E402
+from tests import corpus  # noqa: E402
 from tests.test_canvas import sent  # noqa: E402  (strokes drawn as canvas.js sends them)
 
 CANVAS_TARGET = 0.150  # seconds per update, shipped CNN, 2 cores
@@ -188,7 +208,179 @@ def canvas_section(args: argparse.Namespace) -> None:
     print(f"   load average now {os.getloadavg()[0]:.1f}")
 
 
-SECTIONS = {"canvas": canvas_section}
+# --- video: live webcam frames (cnnviz.ui.live, cnnviz/ui/live/live.js) --------------------------
+
+VIDEO_TARGET = 5.0  # updates per second, one viewer, shipped CNN, 2 cores
+FRAME_EVERY = live_ui.FRAME_INTERVAL_MS / 1000  # live.js sends at most this often
+
+
+def video_frames(count: int = 20) -> list[str]:
+    """What live.js sends while a student holds up digits: 96 × 96 JPEG data URLs (quality 0.8)
+    of photographed handwritten digits, a different one each time."""
+    frames = []
+    for i in range(count):
+        photo = corpus.handwritten_digit_photo(i % 10, seed=i, size=96)
+        buffer = io.BytesIO()
+        Image.open(io.BytesIO(photo)).convert("RGB").save(buffer, "JPEG", quality=80)
+        frames.append("data:image/jpeg;base64," + base64.b64encode(buffer.getvalue()).decode())
+    return frames
+
+
+class VideoTab(Session):
+    """A tab that answers as live.js does: one frame in flight, the next when Python's answer
+    (the element's `ack`) has come, and no sooner than FRAME_EVERY after the previous one."""
+
+    def camera(self):
+        (element,) = [e for e in self.find("bidi_component")
+                      if e.proto.component_name == "cnnviz_live_camera"]  # fmt: skip
+        return element
+
+    def acked(self) -> int:
+        proto = self.camera().proto
+        return int(json.loads(proto.mixed.json if proto.HasField("mixed") else proto.json)["ack"])
+
+    def server_ms(self) -> float | None:
+        """The server's time for the last frame, as the live view's caption says it."""
+        for text in self.texts():
+            match = re.match(r"^Frame \d+ · (\d+) ms", text)
+            if match:
+                return float(match.group(1))
+        return None
+
+    async def send_frame(self, number: int, image: str) -> None:
+        element = self.camera()
+        payload = {"event": "frame", "value": {"id": number, "image": image}}
+        self._triggers.append(WidgetState(id=_make_trigger_id(element.id, "events"),
+                                          json_trigger_value=json.dumps(payload)))  # fmt: skip
+        await self.rerun(element.fragment_id, wait=False, auto=False)
+
+
+async def open_video_tab(url: str) -> VideoTab:
+    tab = await VideoTab.open(url, "features", timeout=120, poll_fragments=False)
+    await tab.set(t("widgets.source"), t("widgets.source_live"))
+    tab.camera()  # the live view is there
+    return tab
+
+
+async def stream(tab: VideoTab, frames: list[str], seconds: float) -> dict:
+    """Send frames for `seconds` as live.js does: round trips, answered frames per second and
+    the server's time per frame (its caption)."""
+    round_trips, server_ms, number = [], [], tab.acked()
+    start = sent_at = time.perf_counter()
+    while time.perf_counter() - start < seconds:
+        await asyncio.sleep(max(0.0, FRAME_EVERY - (time.perf_counter() - sent_at)))
+        number += 1
+        sent_at = time.perf_counter()
+        await tab.send_frame(number, frames[number % len(frames)])
+        await tab.wait_for(lambda s, n=number: s.acked() >= n, timeout=60)
+        round_trips.append(time.perf_counter() - sent_at)
+        if tab.exceptions or tab.error_alerts:
+            raise RuntimeError(f"the page broke: {tab.exceptions or tab.error_alerts}")
+        if (ms_now := tab.server_ms()) is not None:
+            server_ms.append(ms_now)
+    return {"round_trips": round_trips, "rate": len(round_trips) / (time.perf_counter() - start),
+            "server_ms": server_ms}  # fmt: skip
+
+
+async def video_viewers(url: str, pid: int, viewers: int, seconds: float) -> dict:
+    """`viewers` tabs streaming at once; the server's CPU seconds per answered frame."""
+    frames = video_frames()
+    tabs = await asyncio.gather(*[open_video_tab(url) for _ in range(viewers)])
+    try:
+        await asyncio.gather(*[stream(tab, frames, 1.0) for tab in tabs])  # warm: traced, drawn
+        cpu = cpu_seconds(pid)
+        results = await asyncio.gather(*[stream(tab, frames, seconds) for tab in tabs])
+        cpu = cpu_seconds(pid) - cpu
+    finally:
+        await asyncio.gather(*[tab.close() for tab in tabs])
+    answered = sum(len(r["round_trips"]) for r in results)
+    return {"rates": [r["rate"] for r in results],
+            "round_trips": [s for r in results for s in r["round_trips"]],
+            "server_ms": [s for r in results for s in r["server_ms"]],
+            "cpu_per_frame": cpu / max(answered, 1), "answered": answered}  # fmt: skip
+
+
+def chromium_viewer(url: str, pid: int, seconds: float) -> dict:
+    """One Chromium tab with its fake camera on http://localhost (a secure context): the frames
+    the live view answered per second, counted by the element (`data-acked`)."""
+    from playwright.sync_api import sync_playwright
+
+    from tests.e2e.conftest import CHROMIUM, IDLE
+
+    local = url.replace("127.0.0.1", "localhost")
+    with sync_playwright() as p:
+        browser = p.chromium.launch(executable_path=CHROMIUM, headless=True, args=[
+            "--no-sandbox", "--disable-gpu", "--use-fake-device-for-media-stream",
+            "--use-fake-ui-for-media-stream"])  # fmt: skip
+        page = browser.new_page(viewport={"width": 1280, "height": 800})
+        page.set_default_timeout(120_000)
+        page.goto(f"{local}/features")
+        page.wait_for_selector(IDLE)
+        page.get_by_text(t("widgets.source_live"), exact=True).first.click()
+        page.locator(".cnnviz-live[data-state='live']").wait_for()
+        page.locator(".st-key-features_live_maps img").wait_for()
+        page.wait_for_timeout(2000)  # warm
+        element = page.locator(".cnnviz-live")
+        read = "e => [Number(e.dataset.acked), Number(e.dataset.roundTrip)]"
+        first, cpu, start = element.evaluate(read)[0], cpu_seconds(pid), time.perf_counter()
+        round_trips: dict[int, float] = {}  # frame id -> send to answer, as the browser saw it
+        while time.perf_counter() - start < seconds:
+            acked, round_trip = element.evaluate(read)
+            round_trips[acked] = round_trip / 1000
+            page.wait_for_timeout(30)
+        answered, elapsed = element.evaluate(read)[0] - first, time.perf_counter() - start
+        cpu = cpu_seconds(pid) - cpu
+        browser.close()
+    return {"rate": answered / elapsed, "cpu_per_frame": cpu / max(answered, 1),
+            "round_trips": list(round_trips.values())}  # fmt: skip
+
+
+def frame_work(repeats: int) -> tuple[float, float]:
+    """Median seconds of the live view's own work on one frame in this process (decode, prepare
+    the digit, every layer, top 5, tile the first conv maps), and of the bare model call."""
+    chosen = describe(models.load_pretrained("mnist_cnn"), "pretrained", "MNIST CNN")
+    frames = video_frames()
+    live_ui.answer(chosen, live.parse_frame({"id": 1, "image": frames[0]}), "digit")  # warm
+    work, calls = [], []
+    x = np.zeros((1, 28, 28, 1), np.float32)
+    for i in range(repeats):
+        start = time.perf_counter()
+        live_ui.answer(chosen, live.parse_frame({"id": i + 1, "image": frames[i % len(frames)]}),
+                       "digit")  # fmt: skip
+        work.append(time.perf_counter() - start)
+        start = time.perf_counter()
+        chosen.model(x, training=False)
+        calls.append(time.perf_counter() - start)
+    return statistics.median(work), statistics.median(calls)
+
+
+def video_section(args: argparse.Namespace) -> None:
+    seconds, viewers = args.seconds, args.viewers
+    print(f"video: live webcam frames on Feature maps (shipped MNIST CNN, 96 × 96 JPEG frames, "
+          f"at most {1 / FRAME_EVERY:.0f} a second per viewer), {os.cpu_count()} cores")  # fmt: skip
+    work, call = frame_work(args.repeats)
+    print(f"   baseline in this process: the live view's work on one frame {ms(work)}, "
+          f"the bare model call {ms(call)}")  # fmt: skip
+    with serve(timeout=120) as server:
+        browser = chromium_viewer(server.url, server.pid, seconds)
+        print(f"   (a) one viewer in Chromium (fake camera): {browser['rate']:.1f} updates/s, "
+              f"server CPU {ms(browser['cpu_per_frame'])} per frame; target ≥ {VIDEO_TARGET:.0f}/s: "
+              f"{'met' if browser['rate'] >= VIDEO_TARGET else 'MISSED'}")  # fmt: skip
+        print(f"       round trip in the browser (send to answer) {spread(browser['round_trips'])}")
+        for count in (1, viewers):
+            result = asyncio.run(video_viewers(server.url, server.pid, count, seconds))
+            rates = result["rates"]
+            print(f"   ({'b' if count == 1 else 'c'}) {count} viewer(s), websocket tabs answering as "
+                  f"live.js, {seconds:.0f} s, {result['answered']} frames: updates/s per viewer "
+                  f"median {statistics.median(rates):.1f}, lowest {min(rates):.1f}, all "
+                  f"{sum(rates):.1f}")  # fmt: skip
+            print(f"       round trip {spread(result['round_trips'])} (×{statistics.median(result['round_trips']) / work:.1f} "
+                  f"the work); server CPU {ms(result['cpu_per_frame'])} per frame; the live view's "
+                  f"own time (caption) median {statistics.median(result['server_ms']):.0f} ms")  # fmt: skip
+    print(f"   load average now {os.getloadavg()[0]:.1f}")
+
+
+SECTIONS = {"canvas": canvas_section, "video": video_section}
 
 
 def main() -> None:
