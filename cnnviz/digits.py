@@ -51,10 +51,7 @@ def _ink_is_dark(gray: np.ndarray) -> bool:
 def _paper(gray: np.ndarray, dark_ink: bool) -> np.ndarray:
     """The paper's brightness at every pixel, ink removed: a morphological closing (dark ink)
     or opening (light ink) with a window wider than any pen, on a copy at most 256 px wide."""
-    side = max(gray.shape)
-    small = gray
-    if side > 256:
-        small = cv2.resize(gray, None, fx=256 / side, fy=256 / side, interpolation=cv2.INTER_AREA)
+    small = _shrunk(gray, 256)  # each side at least one pixel: a 10000 × 8 strip is 256 × 1
     window = max(3, max(small.shape) // 5) | 1
     box = cv2.getStructuringElement(cv2.MORPH_RECT, (window, window))
     operation = cv2.MORPH_CLOSE if dark_ink else cv2.MORPH_OPEN

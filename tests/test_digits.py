@@ -268,3 +268,15 @@ def test_looks_like_digit_is_fast_on_a_1024_pixel_photo():
     for _ in range(5):
         digits.looks_like_digit(photo)
     assert (time.perf_counter() - start) / 5 < 0.030
+
+
+@pytest.mark.parametrize("shape", [(8, 10000), (10000, 8), (1, 3000)])
+def test_a_long_thin_strip_gives_a_digit_or_a_message_never_an_opencv_error(shape):
+    strip = np.full((*shape, 3), 240, np.uint8)
+    strip[:, : shape[1] // 2] = 20  # ink on half of it
+    try:
+        steps = digits.prepare_digit(strip)
+    except ImageError as error:  # the catalogue's message, as the page shows it
+        assert error.key.startswith("images.")
+    else:
+        assert steps.result.shape == (28, 28)
