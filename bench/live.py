@@ -16,6 +16,12 @@ back: the time per update and the updates each tab got per second.
 Target (issue 13): ≤ 150 ms per update for the shipped CNN on 2 cores. Prints milliseconds and
 ratios; no assertion.
 
+    python bench/live.py --section bytes
+
+bytes: what a student's first visit (Home, Convolution, Train, Feature maps) downloads, counted
+by Chromium, over the documented HTTPS set-up (`python -m cnnviz.https`) against plain http:// in
+the same run, and what gzip would leave (bench/first_visit.py).
+
     python bench/live.py --section video [--seconds 15] [--viewers 10] [--repeats 20]
 
 video: live webcam video on Feature maps (shipped MNIST CNN, the "Live video" source): frames as
@@ -51,6 +57,7 @@ from PIL import Image  # noqa: E402
 from streamlit.components.v2.bidi_component.main import _make_trigger_id  # noqa: E402
 from streamlit.proto.WidgetStates_pb2 import WidgetState  # noqa: E402
 
+from bench.first_visit import bytes_section  # noqa: E402
 from bench.st_client import Session, cpu_seconds, serve  # noqa: E402
 from cnnviz import digits, live, models  # noqa: E402
 from cnnviz.i18n import t  # noqa: E402
@@ -380,7 +387,7 @@ def video_section(args: argparse.Namespace) -> None:
     print(f"   load average now {os.getloadavg()[0]:.1f}")
 
 
-SECTIONS = {"canvas": canvas_section, "video": video_section}
+SECTIONS = {"canvas": canvas_section, "bytes": bytes_section, "video": video_section}
 
 
 def main() -> None:

@@ -54,7 +54,8 @@ def preparation(key: str, chosen: ChosenModel, picture: np.ndarray, source: str)
     if chosen.reads not in ("digits", "products") or source == "digit":
         return "photo"
     kind = "digit" if chosen.reads == "digits" else "product"
-    looks = digits.looks_like_digit(picture) if kind == "digit" else True
+    # a drawing is a digit by what the student is doing, even while its first stroke is a dot
+    looks = source == "draw" or (digits.looks_like_digit(picture) if kind == "digit" else True)
     prepare = (
         kind
         if st.toggle(t(f"features.as_{kind}"), looks, key=f"{key}_as_{kind}_{source}")
