@@ -32,20 +32,27 @@ def server():
 
 
 @pytest.fixture(scope="session")
-def browser():
+def playwright_():
+    """The one Playwright of the test session: a second `sync_playwright()` in the same process
+    fails while the first runs, so tests that need a browser of their own launch it from here."""
     from playwright.sync_api import sync_playwright
 
     with sync_playwright() as p:
-        browser = p.chromium.launch(
-            executable_path=CHROMIUM,
-            headless=True,
-            args=[
-                "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
-                "--disable-background-networking", "--disable-component-update", "--disable-sync",
-            ],
-        )  # fmt: skip
-        yield browser
-        browser.close()
+        yield p
+
+
+@pytest.fixture(scope="session")
+def browser(playwright_):
+    browser = playwright_.chromium.launch(
+        executable_path=CHROMIUM,
+        headless=True,
+        args=[
+            "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
+            "--disable-background-networking", "--disable-component-update", "--disable-sync",
+        ],
+    )  # fmt: skip
+    yield browser
+    browser.close()
 
 
 class ScriptRuns:

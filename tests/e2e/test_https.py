@@ -61,14 +61,6 @@ def launch(playwright, *extra: str):
     )
 
 
-@pytest.fixture(scope="module")
-def playwright_():
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as p:
-        yield p
-
-
 def open_camera_source(page, url: str) -> None:
     """Open the Feature maps page at `url` and choose the camera as the picture's source."""
     page.goto(url)

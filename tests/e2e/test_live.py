@@ -48,28 +48,25 @@ def digit_video(path: Path, digit: int = 3, frames: int = 24) -> Path:
 
 
 @pytest.fixture(scope="module")
-def camera_browser(tmp_path_factory):
+def camera_browser(tmp_path_factory, playwright_):
     """Chromium with a fake camera that films a handwritten 3 and needs no permission prompt;
     classroom.test resolves to 127.0.0.1, as a teacher's address would for a student, without
     leaving this machine."""
-    from playwright.sync_api import sync_playwright
-
     video = digit_video(tmp_path_factory.mktemp("camera") / "three.y4m", 3)
 
-    with sync_playwright() as p:
-        browser = p.chromium.launch(
-            executable_path=CHROMIUM,
-            headless=True,
-            args=[
-                "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
-                "--disable-background-networking", "--disable-component-update", "--disable-sync",
-                "--use-fake-device-for-media-stream", "--use-fake-ui-for-media-stream",
-                f"--use-file-for-fake-video-capture={video}",
-                "--host-resolver-rules=MAP classroom.test 127.0.0.1",
-            ],
-        )  # fmt: skip
-        yield browser
-        browser.close()
+    browser = playwright_.chromium.launch(
+        executable_path=CHROMIUM,
+        headless=True,
+        args=[
+            "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
+            "--disable-background-networking", "--disable-component-update", "--disable-sync",
+            "--use-fake-device-for-media-stream", "--use-fake-ui-for-media-stream",
+            f"--use-file-for-fake-video-capture={video}",
+            "--host-resolver-rules=MAP classroom.test 127.0.0.1",
+        ],
+    )  # fmt: skip
+    yield browser
+    browser.close()
 
 
 @pytest.fixture
