@@ -17,6 +17,11 @@ ROOT = Path(__file__).resolve().parents[2]
 CHROMIUM = "/usr/bin/chromium"
 IDLE = '[data-testid="stApp"][data-test-script-state="notRunning"]'
 ARTIFACTS = ROOT / "test-artifacts"
+# Chromium's switches for every test browser (tests that need a camera add theirs)
+BROWSER_ARGS = [
+    "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
+    "--disable-background-networking", "--disable-component-update", "--disable-sync",
+]  # fmt: skip
 
 pytestmark = pytest.mark.e2e
 
@@ -46,11 +51,8 @@ def browser(playwright_):
     browser = playwright_.chromium.launch(
         executable_path=CHROMIUM,
         headless=True,
-        args=[
-            "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
-            "--disable-background-networking", "--disable-component-update", "--disable-sync",
-        ],
-    )  # fmt: skip
+        args=BROWSER_ARGS,
+    )
     yield browser
     browser.close()
 

@@ -20,16 +20,15 @@ import pytest
 from bench.st_client import serve
 from cnnviz import tls
 from cnnviz.i18n import catalogue
-from tests.e2e.conftest import CHROMIUM, screenshot, wait_idle
+from tests.e2e.conftest import BROWSER_ARGS, CHROMIUM, screenshot, wait_idle
 from tests.e2e.test_walkthrough import assert_clean, choose_language, widget
 
 pytestmark = [pytest.mark.e2e]
 
 CLASSROOM = "classroom.test"
 CAMERA = '[data-testid="stCameraInput"]'
-BROWSER_ARGS = [
-    "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
-    "--disable-background-networking", "--disable-component-update", "--disable-sync",
+CAMERA_ARGS = [
+    *BROWSER_ARGS,
     f"--host-resolver-rules=MAP {CLASSROOM} 127.0.0.1",
     "--use-fake-device-for-media-stream", "--use-fake-ui-for-media-stream",
 ]  # fmt: skip
@@ -57,7 +56,7 @@ def port_of(url: str) -> int:
 
 def launch(playwright, *extra: str):
     return playwright.chromium.launch(
-        executable_path=CHROMIUM, headless=True, args=[*BROWSER_ARGS, *extra]
+        executable_path=CHROMIUM, headless=True, args=[*CAMERA_ARGS, *extra]
     )
 
 

@@ -23,7 +23,7 @@ import pytest
 
 from cnnviz.i18n import t
 from tests import corpus
-from tests.e2e.conftest import CHROMIUM, screenshot, wait_idle
+from tests.e2e.conftest import BROWSER_ARGS, CHROMIUM, screenshot, wait_idle
 from tests.e2e.test_walkthrough import assert_clean, choose_language
 
 LIVE = ".cnnviz-live"  # the element's root, inside its shadow DOM (Playwright looks inside)
@@ -58,8 +58,7 @@ def camera_browser(tmp_path_factory, playwright_):
         executable_path=CHROMIUM,
         headless=True,
         args=[
-            "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
-            "--disable-background-networking", "--disable-component-update", "--disable-sync",
+            *BROWSER_ARGS,
             "--use-fake-device-for-media-stream", "--use-fake-ui-for-media-stream",
             f"--use-file-for-fake-video-capture={video}",
             "--host-resolver-rules=MAP classroom.test 127.0.0.1",
