@@ -26,6 +26,7 @@ LESSONS = [  # (file, url path and title key, icon)
     ("5_features", "features", "layers"),
     ("6_rotation", "rotation", "rotate_right"),
     ("7_network", "network", "account_tree"),
+    ("8_teach", "teach", "photo_camera"),
 ]
 PAGES = [
     st.Page("pages/0_home.py", title=t("nav.home"), icon=":material/home:", default=True),  # at /

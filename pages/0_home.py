@@ -17,6 +17,7 @@ LESSONS = [
     ("features", "pages/5_features.py"),
     ("rotation", "pages/6_rotation.py"),
     ("network", "pages/7_network.py"),
+    ("teach", "pages/8_teach.py"),
 ]
 columns = st.columns(3)
 for i, (name, path) in enumerate(LESSONS):
