@@ -51,7 +51,11 @@ def test_class_names_are_stripped_and_kept_as_typed_in_order():
     ("names", "key", "values"),
     [
         (["Cup"], "teach.class_count_bad", {"count": 1, "low": 2, "high": 5}),
-        (["a", "b", "c", "d", "e", "f"], "teach.class_count_bad", {"count": 6, "low": 2, "high": 5}),
+        (
+            ["a", "b", "c", "d", "e", "f"],
+            "teach.class_count_bad",
+            {"count": 6, "low": 2, "high": 5},
+        ),
         (["Cup", "   "], "teach.name_empty", {"number": 2}),
         (["x" * 31, "Pen"], "teach.name_too_long", {"number": 1, "length": 31, "limit": 30}),
         (["Cup", "Pen/Pencil"], "teach.name_characters", {"number": 2}),
@@ -59,7 +63,11 @@ def test_class_names_are_stripped_and_kept_as_typed_in_order():
         (["Cup", ".hidden"], "teach.name_characters", {"number": 2}),
         (["Cup", "tab\there"], "teach.name_characters", {"number": 2}),
         (["Cup", "Pen", "cup"], "teach.name_twice", {"name": "cup", "first": 1, "second": 3}),
-        (["Café", "Cafe\u0301"], "teach.name_twice", {"name": "Cafe\u0301", "first": 1, "second": 2}),
+        (
+            ["Café", "Cafe\u0301"],
+            "teach.name_twice",
+            {"name": "Cafe\u0301", "first": 1, "second": 2},
+        ),
     ],
 )
 def test_bad_class_names_are_refused_with_their_message(names, key, values):
@@ -90,7 +98,8 @@ def test_real_photos_become_a_stratified_camera_dataset_of_64_pixel_colour_pictu
     # every picture is one of the student's, prepared once, and none is both trained and tested
     prepared = {teach.prepare(p, 64).tobytes(): label for label, ps in
                 enumerate([cats[:20], skies[:10]]) for p in ps}  # fmt: skip
-    rows = [*zip(dataset.x_train, dataset.y_train), *zip(dataset.x_test, dataset.y_test)]
+    train_rows = zip(dataset.x_train, dataset.y_train, strict=True)
+    rows = [*train_rows, *zip(dataset.x_test, dataset.y_test, strict=True)]
     assert all(prepared[x.tobytes()] == y for x, y in rows)
     train_set = {x.tobytes() for x in dataset.x_train}
     assert not train_set & {x.tobytes() for x in dataset.x_test}
