@@ -6,7 +6,8 @@ come first. Here: the server-wide gate and pool of training processes (one each 
 `st.cache_resource`), the session's job slot
 (`cache_resource(scope="session")`, whose `on_release` stops a job whose tab was closed), the
 polling fragment that redraws the curves (and the first convolution's filters) only while a job
-runs, the results, and a model brought as a file. The choices before a training are `train_data` and `train_settings`.
+runs, the results with the model's downloads (.keras and .h5) and its Keras code
+(`cnnviz.code`), and a model brought as a file. The choices before a training are `train_data` and `train_settings`.
 """
 
 from __future__ import annotations
@@ -19,8 +20,9 @@ from pathlib import Path
 import numpy as np
 import streamlit as st
 
-from cnnviz import curves, data, jobs, models, plots, recipes, tiles, training, workers
-from cnnviz.errors import CnnvizError
+from cnnviz import code, curves, data, jobs, models, plots, recipes, tiles, training, workers
+from cnnviz.architectures import ARCHITECTURES
+from cnnviz.errors import CnnvizError, error_reason
 from cnnviz.formatting import shape_text
 from cnnviz.ui import lang, show_error, t
 from cnnviz.ui.model_store import SessionModel, add_session_model
@@ -59,6 +61,12 @@ class JobSlot:
     model_name: str = ""
     stored: bool = False
     uploads: dict[str, str] = field(default_factory=dict)  # file id -> stored model name
+    # what the Keras code of the training needs besides the dataset and the job's config
+    preset: str = ""  # the course model, or "custom" for an edited table
+    layers: list[dict] = field(default_factory=list)
+    folder_name: str = ""  # the image folder's name, for an image-folder dataset
+    h5: bytes | None = None  # the trained model as .h5, saved once the results show
+    h5_error: str = ""
 
 
 def _stop_job(slot: JobSlot) -> None:
@@ -89,6 +97,10 @@ def start_training(chosen: ModelChoice, dataset: data.Dataset, config: recipes.T
         build, dataset, config, training_gate(), name=name, run=training_workers().train
     )
     slot.dataset, slot.model_name, slot.stored = dataset, name, False
+    slot.preset, slot.layers = chosen.name, [dict(layer) for layer in chosen.layers]
+    folder = st.session_state.get("train_folder") if dataset.name == "folder" else None
+    slot.folder_name = Path(folder).name if isinstance(folder, str) else ""
+    slot.h5, slot.h5_error = None, ""
     slot.job.start()
 
 
@@ -208,6 +220,12 @@ def results() -> None:
         )
         add_session_model(entry)
         slot.stored = True
+        # saved once here, not at the click: a model HDF5 cannot hold gets a message, not a
+        # broken download
+        try:
+            slot.h5 = models.save_h5_bytes(result.model)
+        except Exception as error:  # h5py and Keras raise many types; all mean "no .h5"
+            slot.h5_error = error_reason(error)
     if result.stopped:
         st.info(t("train.stopped", epochs=result.epochs_done))
     accuracy, loss, seconds = st.columns(3)
@@ -246,15 +264,27 @@ def results() -> None:
             )
     model, csv_text = result.model, result.curves.to_csv()
     class_names = list(dataset.class_names)
-    left, right = st.columns(2)
+    stem = slot.model_name.split(" · ")[0]
+    left, middle, right = st.columns(3)
     left.download_button(
         t("train.download_model"),
         data=lambda: models.save_bytes(model, class_names),
-        file_name=f"{slot.model_name.split(' · ')[0]}.keras",
+        file_name=f"{stem}.keras",
         mime="application/zip",
         on_click="ignore",
         key="train_download_model",
     )
+    if slot.h5 is not None:
+        middle.download_button(
+            t("code.download_h5"),
+            data=slot.h5,
+            file_name=f"{stem}.h5",
+            mime="application/x-hdf5",
+            on_click="ignore",
+            key="train_download_h5",
+        )
+    else:
+        middle.info(t("code.h5_failed", reason=slot.h5_error))
     right.download_button(
         t("train.download_curves"),
         data=csv_text,
@@ -263,6 +293,40 @@ def results() -> None:
         on_click="ignore",
         key="train_download_curves",
     )
+    keras_code(slot, job.config)
+
+
+def keras_code(slot: JobSlot, config: recipes.TrainConfig) -> None:
+    """The "Show the Keras code" expander: the script that builds and trains this model (a copy
+    button and a download), from what the slot remembers of the training."""
+    dataset = slot.dataset
+    spec = ARCHITECTURES.get(slot.preset) or slot.layers
+    folder_like = dataset.name in code.FOLDER_DATASETS
+    try:
+        script = code.training_script(
+            spec,
+            dataset.name,
+            config,
+            input_shape=dataset.input_shape,
+            class_names=list(dataset.class_names) if folder_like else None,
+            data_dir=slot.folder_name or None,
+            model_name=slot.preset,
+        )
+    except CnnvizError as error:
+        show_error(error)
+        return
+    file_name = f"{slot.preset or 'model'}.py"
+    with st.expander(t("code.show"), icon=":material/code:"):
+        st.markdown(t("code.intro", file=file_name))
+        st.download_button(
+            t("code.download"),
+            data=script,
+            file_name=file_name,
+            mime="text/x-python",
+            on_click="ignore",
+            key="train_download_code",
+        )
+        st.code(script, language="python", line_numbers=True)
 
 
 def upload_model() -> None:
