@@ -37,6 +37,7 @@ NAMES_KEY = "teach_names"  # {class index: the name as typed}: widget state goes
 COUNT_KEY = "teach_class_count"
 NOTE_KEY = "teach_note"  # (catalogue key, values, kind) said once after a picture was taken
 ERROR_KEY = "teach_error"  # a CnnvizError from the Train button
+TRAININGS_KEY = "teach_trainings"  # how many trainings this session has started
 THUMBNAILS = 8  # the newest pictures of a class shown, each with its remove button
 THUMBNAIL_SIDE = 64
 PHOTO_SIDE = 1024  # a camera picture or upload decoded at most this large before `prepare`
@@ -191,8 +192,9 @@ def picture_taker(names: list[str]) -> None:
         st.session_state["teach_target"] = 0
     st.radio(t("teach.target"), list(range(len(names))), key="teach_target", horizontal=True,
              format_func=lambda index: plain(names[index]))  # fmt: skip
-    source = choice(t("teach.source"), ["camera", "upload"], key="teach_source",
-                    format_func=lambda name: t(f"teach.source_{name}"), horizontal=True)  # fmt: skip
+    sources = {"camera": t("teach.source_camera"), "upload": t("teach.source_upload")}
+    source = choice(t("teach.source"), list(sources), key="teach_source",
+                    format_func=sources.get, horizontal=True)  # fmt: skip
     target = plain(names[st.session_state["teach_target"]])
     if source == "camera":
         if camera_notice("teach"):
@@ -243,7 +245,7 @@ class TeachSlot:
     job: jobs.TrainingJob | None = None
     dataset: Dataset | None = None
     names: tuple[str, ...] = ()
-    trainings: int = 0  # counts this session's trainings: each model has its own label
+    label: str = ""  # the model's name: each training's its own, so no old answer is shown
     chosen: ChosenModel | None = None  # the trained model, once its job has finished
 
 
@@ -274,16 +276,17 @@ def start_training(names: list[str]) -> None:
     build = partial(
         models.build, teach.SMALL_CNN, dataset.input_shape, dataset.num_classes, seed=config.seed
     )
-    slot.trainings += 1
+    number = st.session_state[TRAININGS_KEY] = st.session_state.get(TRAININGS_KEY, 0) + 1
     slot.job = jobs.TrainingJob(
         build,
         dataset,
         config,
         training_ui.training_gate(),
-        name=f"teach-{slot.trainings}",
+        name=f"teach-{number}",
         run=training_ui.training_workers().train,
     )
     slot.dataset, slot.names, slot.chosen = dataset, tuple(names), None
+    slot.label = t("teach.model_name", number=number)
     slot.job.start()
 
 
@@ -360,9 +363,8 @@ def trained_model() -> ChosenModel | None:
         return None
     names = list(slot.names)
     if slot.chosen is None:
-        label = t("teach.model_name", number=slot.trainings)
-        slot.chosen = describe(result.model, "trained", label, names)
-        entry = SessionModel(label, result.model, names, slot.dataset.input_shape, "trained")
+        slot.chosen = describe(result.model, "trained", slot.label, names)
+        entry = SessionModel(slot.label, result.model, names, slot.dataset.input_shape, "trained")
         add_session_model(entry)
     if result.stopped:
         st.info(t("train.stopped", epochs=result.epochs_done))
@@ -406,8 +408,9 @@ def _snapshot(chosen: ChosenModel) -> None:
 def prediction(chosen: ChosenModel) -> None:
     """The trained model on new pictures: live video where the browser gives one, or a
     snapshot from the camera; the class probabilities as bars."""
-    how = choice(t("teach.predict_source"), ["live", "snapshot"], key="teach_predict_source",
-                 format_func=lambda name: t(f"teach.predict_{name}"), horizontal=True)  # fmt: skip
+    sources = {"live": t("teach.predict_live"), "snapshot": t("teach.predict_snapshot")}
+    how = choice(t("teach.predict_source"), list(sources), key="teach_predict_source",
+                 format_func=sources.get, horizontal=True)  # fmt: skip
     if how == "live":
         live_ui.reader(chosen)("teach_predict", PHOTO_SIDE)
     else:
