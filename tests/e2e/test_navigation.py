@@ -6,7 +6,17 @@ from bench.st_client import serve
 from tests.e2e.conftest import screenshot, wait_idle
 
 # the home page is the default page: its URL is the app's root
-PAGES = ["", "convolution", "padding", "pooling", "train", "features", "rotation", "network"]
+PAGES = [
+    "",
+    "convolution",
+    "padding",
+    "pooling",
+    "train",
+    "features",
+    "rotation",
+    "network",
+    "teach",
+]
 TITLES = ["Home", "Convolution", "Padding & stride", "Pooling & parameters"]
 
 
