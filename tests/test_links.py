@@ -82,14 +82,15 @@ def test_every_parameter_reads_its_allowed_values_and_writes_them_back_unchanged
         assert encode((param,), link.values) == {param.name: text}
 
 
-@pytest.mark.parametrize(("lesson", "param"), every_param(), ids=lambda p: getattr(p, "name", p))
+NUMBERS = [(lesson, p) for lesson, p in every_param() if isinstance(p, Integer | Padding | Number)]
+
+
+@pytest.mark.parametrize(("lesson", "param"), NUMBERS, ids=lambda p: getattr(p, "name", p))
 def test_every_number_out_of_its_range_is_ignored(lesson, param):
-    if isinstance(param, Integer | Padding):
-        bads = [param.low - 1, param.high + 1, -(10**8), 10**8]
-    elif isinstance(param, Number):
+    if isinstance(param, Number):
         bads = [param.low - 0.5, param.high + 0.5]
     else:
-        pytest.skip("not a number")
+        bads = [param.low - 1, param.high + 1, -(10**8), 10**8]
     for value in bads:
         assert parse((param,), {param.name: str(value)}).values == {}
 
