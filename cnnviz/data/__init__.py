@@ -12,6 +12,8 @@ Sources (`load(name, ...)`):
   also from a folder of their IDX files, Fashion-MNIST from Debian's (`cnnviz.data.idx`).
 - `folder`: one sub-folder per class, under the roots the teacher shares with $CNNVIZ_DATA_DIR
   (`cnnviz.data.folders`).
+- `zip`: a student's own pictures, a zip of class folders uploaded from the browser, checked
+  against hostile zips and read like a folder (`cnnviz.data.zips.load_zip(data=...)`).
 
 Keras is imported only inside the functions that need it: loading the embedded sample never
 imports it; checking Keras's cache (`available`) does.
@@ -46,6 +48,7 @@ from cnnviz.data.downloads import (
 )
 from cnnviz.data.folders import class_folders, data_roots, dataset_folders, load_folder
 from cnnviz.data.idx import IDX_FILES, load_idx_folder, read_idx
+from cnnviz.data.zips import load_zip
 from cnnviz.errors import DatasetError
 
 __all__ = [
@@ -74,11 +77,12 @@ __all__ = [
     "load_folder",
     "load_idx_folder",
     "load_mnist_sample",
+    "load_zip",
     "read_idx",
 ]
 
 MNIST_SAMPLE = Path(__file__).resolve().parents[2] / "assets" / "mnist_sample.npz"
-NAMES = ("mnist", *DOWNLOADS, "folder")
+NAMES = ("mnist", *DOWNLOADS, "folder", "zip")
 
 
 @dataclass(frozen=True)
@@ -113,6 +117,7 @@ def load(name: str = "mnist", **options: object) -> Dataset:
         "cifar10": load_cifar10,
         "cifar100": load_cifar100,
         "folder": load_folder,
+        "zip": load_zip,
     }
     if name not in loaders:
         raise DatasetError("data.unknown", name=name, names=", ".join(NAMES))

@@ -41,6 +41,14 @@ def _readable(path: Path) -> bool:
         return False
 
 
+def class_name_keys(class_names: list[str]) -> list[str] | None:
+    """Catalogue keys of translated names when every class is an Animals-10 folder (cane,
+    gatto …, all ten or some of them), else None."""
+    if not set(class_names) <= set(ANIMALS10_FOLDERS):
+        return None
+    return [f"data.animals10.{name}" for name in class_names]
+
+
 def data_roots() -> list[Path]:
     """The folders the teacher shares with the page: $CNNVIZ_DATA_DIR, several separated by
     `os.pathsep` (";" on Windows, ":" elsewhere), each resolved; missing ones are left out."""
@@ -252,9 +260,7 @@ def load_folder(
             raise DatasetError(
                 "data.folder_unreadable", path=str(path), detail=str(error)[:300]
             ) from error
-    keys = None
-    if sorted(class_names) == sorted(ANIMALS10_FOLDERS):
-        keys = [f"data.animals10.{name}" for name in class_names]
+    keys = class_name_keys(class_names)
     return Dataset(
         "folder",
         x_train,
