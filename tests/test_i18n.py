@@ -82,7 +82,8 @@ def built_keys() -> dict[str, list[str]]:
     from cnnviz.ui import models as ui_models
     from cnnviz.ui import picture, uploaded_model
 
-    lessons = ["convolution", "padding", "pooling", "train", "features", "rotation", "network"]
+    lessons = ["convolution", "padding", "pooling", "train", "features", "rotation", "network",
+               "teach"]  # fmt: skip
     kinds = ["digit", "product"]
     return {
         "nav.{name}": lessons,
