@@ -98,7 +98,12 @@ def literal(value: object, number: int = 0, argument: str = "") -> str:
         if isinstance(value, tuple):
             return f"({items[0]},)" if len(items) == 1 else f"({', '.join(items)})"
         return f"[{', '.join(items)}]"
-    if value is None or isinstance(value, bool | str):
+    if isinstance(value, str):
+        written = repr(value)  # escapes quotes, backslashes and line breaks: always one literal
+        if "'" not in value and '"' not in value:
+            written = f'"{written[1:-1]}"'  # the house's double quotes; the escapes are the same
+        return written
+    if value is None or isinstance(value, bool):
         return repr(value)
     if isinstance(value, numbers.Integral):
         return repr(int(value))
@@ -229,8 +234,8 @@ def _keras_data(name: str, source: KerasDataset, input_shape: tuple) -> list[str
     ]
     if source.input_shape[-1] == 1:
         lines += [
-            "x_train, x_test = x_train[..., np.newaxis], x_test[..., np.newaxis]"
-            "  # (N, 28, 28) -> (N, 28, 28, 1)"
+            "# grey images get a channel axis: (N, 28, 28) -> (N, 28, 28, 1)",
+            "x_train, x_test = x_train[..., np.newaxis], x_test[..., np.newaxis]",
         ]
     if source.module.startswith("cifar"):
         lines += ["y_train, y_test = y_train.reshape(-1), y_test.reshape(-1)  # (N, 1) -> (N,)"]
@@ -426,8 +431,12 @@ def _train(config: TrainConfig, rows: list[dict], file_name: str) -> list[str]:
         "# In front of the model, as in cnnviz: uint8 images -> / 255 -> augmentation. So the",
         "# trained model itself takes images scaled to 0..1.",
         "training_model = keras.Sequential(",
-        '    [keras.Input(shape=INPUT_SHAPE, dtype="uint8"), layers.Rescaling(1 / 255), '
-        "*augmentation, model],",
+        "    [",
+        '        keras.Input(shape=INPUT_SHAPE, dtype="uint8"),',
+        "        layers.Rescaling(1 / 255),",
+        "        *augmentation,",
+        "        model,",
+        "    ],",
         '    name="training_" + model.name,',
         ")",
         *_optimizer(config),
@@ -512,7 +521,8 @@ def training_script(
     title = source.title if source else FOLDER_TITLES[dataset_name]
     header = [
         "# Made by cnnviz, on its Train page: the Keras code of what was trained there,",
-        f"# {what} on {title}, with the same settings.",
+        f"# {what} on {title},",
+        "# with the same settings.",
         "# Runs as it is in a notebook cell or as `python script.py` (Keras 3: pip install keras",
         "# tensorflow). The steps: the settings, prepare the data, build, train, evaluate.",
         "",
