@@ -12,7 +12,7 @@ from cnnviz.errors import CnnvizError
 from cnnviz.examples import EXAMPLES
 from cnnviz.formatting import shape_text
 from cnnviz.padding import keras_refuses
-from cnnviz.ui import choice, inputs, set_choice, show_error, start_page, stepper, t
+from cnnviz.ui import choice, inputs, links, set_choice, show_error, start_page, stepper, t
 from cnnviz.ui.picture import LESSON_SIDE, picture_picker
 
 start_page()
@@ -144,6 +144,7 @@ def step_through_channels(
 
 
 st.title(t("conv.title"))
+links.follow("convolution")  # a link's settings, before the widgets
 st.markdown(t("conv.intro"))
 
 controls, result = st.columns([1.3, 3], gap="large")
@@ -181,3 +182,4 @@ if patch is not None:
     else:
         step_through(grid, patch_kernel, stride, padding, dilation, example)
 st.info(t("conv.cross_correlation"))
+links.keep("convolution")

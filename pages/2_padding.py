@@ -7,11 +7,12 @@ from cnnviz import padding, params, plots, shapes
 from cnnviz.architectures import ARCHITECTURES
 from cnnviz.errors import CnnvizError
 from cnnviz.formatting import shape_text
-from cnnviz.ui import choice, show_error, start_page, t, tables
+from cnnviz.ui import choice, links, show_error, start_page, t, tables
 
 start_page()
 
 st.title(t("padding.title"))
+links.follow("padding")  # a link's settings, before the widgets
 st.markdown(t("padding.intro"))
 
 single, chain = st.tabs([t("padding.tab_single"), t("padding.tab_chain")])
@@ -113,3 +114,4 @@ with chain:
     st.markdown(t("padding.chain_intro", shape=shape_text(summary.input_shape)))
     table = tables.layer_table(summary, with_params=False)
     st.dataframe(table, hide_index=True, height=tables.table_height(len(table), limit=800))
+links.keep("padding")

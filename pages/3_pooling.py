@@ -5,7 +5,7 @@ import streamlit as st
 from cnnviz import architectures, conv, params, plots, pooling, shapes
 from cnnviz.errors import CnnvizError, ShapeError
 from cnnviz.formatting import count, shape_text
-from cnnviz.ui import choice, inputs, show_error, start_page, stepper, t, tables
+from cnnviz.ui import choice, inputs, links, show_error, start_page, stepper, t, tables
 from cnnviz.ui.picture import LESSON_SIDE, picture_picker
 
 start_page()
@@ -13,6 +13,7 @@ start_page()
 CROP = 8
 
 st.title(t("pooling.title"))
+links.follow("pooling")  # a link's settings, before the widgets
 pool_tab, params_tab = st.tabs([t("pooling.tab_pool"), t("pooling.tab_params")])
 
 with pool_tab:
@@ -183,3 +184,4 @@ with params_tab:
             num_classes=summary.output_shape[-1],
         )
         st.markdown(t("pooling.mlp_compare", total=count(mlp.total), first=mlp.rows[1].formula))
+links.keep("pooling")

@@ -5,7 +5,7 @@ import streamlit as st
 from cnnviz import features
 from cnnviz.errors import CnnvizError, ImageError
 from cnnviz.formatting import shape_text
-from cnnviz.ui import feature_maps, show_error, start_page, t
+from cnnviz.ui import feature_maps, links, show_error, start_page, t
 from cnnviz.ui import live as live_ui
 from cnnviz.ui import models as model_ui
 from cnnviz.ui.picture import picture_picker
@@ -13,6 +13,7 @@ from cnnviz.ui.picture import picture_picker
 start_page()
 
 st.title(t("features.title"))
+links.follow("features")  # a link's settings, before the widgets
 st.markdown(t("features.intro"))
 
 # --- the model and the picture ----------------------------------------------------------------------
@@ -73,4 +74,5 @@ def look_inside(chosen, picture, prepare: str) -> None:
     feature_maps.enlarge_section(chosen, result.layers)
 
 
+links.keep("features")
 look_inside(chosen, picture, prepare)

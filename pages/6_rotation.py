@@ -5,7 +5,7 @@ import streamlit as st
 from cnnviz import data, digits, plots, rotation
 from cnnviz.errors import CnnvizError
 from cnnviz.ui import models as model_ui
-from cnnviz.ui import show_error, start_page, t
+from cnnviz.ui import links, show_error, start_page, t
 from cnnviz.ui.picture import picture_picker
 
 start_page()
@@ -13,6 +13,7 @@ start_page()
 CURVE_DIGITS = model_ui.CURVE_DIGITS  # test digits behind each point of the curves
 
 st.title(t("rotation.title"))
+links.follow("rotation")  # a link's settings, before the widgets
 st.markdown(t("rotation.intro"))
 
 with st.spinner(t("rotation.loading")):
@@ -39,6 +40,7 @@ with controls:
     angle = st.slider(t("rotation.angle"), -180, 180, 0, 5, key="rotation_angle")
     dx = st.slider(t("rotation.dx"), -8, 8, 0, key="rotation_dx")
     dy = st.slider(t("rotation.dy"), -8, 8, 0, key="rotation_dy")
+    links.keep("rotation")
 
 moved = rotation.moved(digit, angle, dx, dy)
 augmented = model_ui.augmented_models()

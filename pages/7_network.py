@@ -7,7 +7,7 @@ import streamlit as st
 from cnnviz import data, features, images
 from cnnviz.errors import CnnvizError, DatasetError, ImageError
 from cnnviz.formatting import shape_text
-from cnnviz.ui import feature_maps, network, show_error, start_page, t
+from cnnviz.ui import feature_maps, links, network, show_error, start_page, t
 from cnnviz.ui import models as model_ui
 from cnnviz.ui.picture import picture_picker, sample_names, sample_photo
 
@@ -41,6 +41,7 @@ def images_for(chosen) -> tuple[np.ndarray, str]:
 
 
 st.title(t("inside.title"))
+links.follow("network")  # a link's settings, before the widgets
 st.markdown(t("inside.intro"))
 
 model_column, input_column = st.columns(2, gap="large")
@@ -79,5 +80,6 @@ except CnnvizError as error:
 if not any(column.kind == "conv" for column in result.columns):
     st.info(t("inside.no_conv"))
 column, unit = network.overview(chosen, result)
+links.keep("network")
 network.detail(chosen, x, result, column, unit)
 network.filters_look_for(chosen, column, unit, images_for)

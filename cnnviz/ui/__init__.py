@@ -24,9 +24,12 @@ def language_selector() -> None:
     """Sidebar switch between English and Korean, remembered for the browser session.
 
     The choice is copied into a plain session key (`lang`) so it survives page switches, where
-    Streamlit may drop a widget's own state.
+    Streamlit may drop a widget's own state. A link's `lang=ko` is taken first (`cnnviz.ui.links`).
     """
+    from cnnviz.ui.links import read_language  # it imports this module
+
     st.session_state.setdefault(LANG_KEY, i18n.DEFAULT_LANGUAGE)
+    read_language()
     options = list(i18n.LANGUAGES)
     st.sidebar.radio(
         "Language / 언어",
