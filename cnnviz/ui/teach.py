@@ -217,7 +217,7 @@ def pictures_overview(names: list[str]) -> None:
     each with a remove button, and a button that clears the class."""
     for index, (name, kept) in enumerate(zip(names, pictures(len(names)), strict=True)):
         with st.container(border=True, key=f"teach_class_{index}"):
-            head, clear = st.columns([5, 1], vertical_alignment="center")
+            head, clear = st.columns([3, 1], vertical_alignment="center")
             enough = len(kept) >= teach.MIN_PICTURES
             count = t("teach.count", count=len(kept), minimum=teach.MIN_PICTURES)
             head.markdown(f"**{plain(name)}** · {count}" + ("" if enough else " ⚠"))
