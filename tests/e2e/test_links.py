@@ -1,0 +1,63 @@
+"""Links to a lesson in Chromium: a URL with a lesson's settings opens that view (convolution,
+pooling, rotation), a bad value gives the note and the defaults, and a changed widget is written
+back into the address bar."""
+
+from urllib.parse import parse_qs, urlencode, urlparse
+
+from cnnviz import i18n
+from tests.e2e.conftest import wait_idle
+from tests.e2e.test_walkthrough import after_a_run, assert_clean, main_text, slider_value, widget
+from tests.pages.test_links import BAD, CONV_EXAMPLE, POOLING_LINK, ROTATION_LINK
+
+
+def open_link(page, server: str, lesson: str, settings: dict) -> None:
+    page.goto(f"{server}/{lesson}?{urlencode(settings)}")
+    page.locator("h1").first.wait_for(timeout=120_000)
+    wait_idle(page, timeout=120_000)
+    page.wait_for_timeout(300)
+    wait_idle(page)
+    assert_clean(page)
+
+
+def address(page) -> dict:
+    return {k: v[0] for k, v in parse_qs(urlparse(page.url).query).items()}
+
+
+def number_value(page, key: str) -> str:
+    return widget(page, key).locator("input").first.input_value()
+
+
+def test_a_convolution_link_opens_that_view_in_korean(page, server):
+    open_link(page, server, "convolution", {**CONV_EXAMPLE, "lang": "ko"})
+    assert page.locator("h1").first.inner_text().strip() == i18n.t("conv.title", "ko")
+    assert number_value(page, "conv_stride") == "2"
+    assert number_value(page, "conv_dilation") == "2"
+    text = main_text(page)  # 7×7, the kernel dilated to 5×5, stride 2, same: 11×11 padded, 4×4
+    assert "7×7" in text and "11×11" in text and "4×4" in text
+    assert address(page) == {**CONV_EXAMPLE, "lang": "ko"}
+
+
+def test_a_pooling_link_opens_that_view(page, server):
+    open_link(page, server, "pooling", POOLING_LINK)
+    assert number_value(page, "pool_size") == "3"
+    assert number_value(page, "pool_stride") == "1"
+    assert {k: v for k, v in address(page).items() if k != "lang"} == POOLING_LINK
+
+
+def test_a_rotation_link_opens_that_digit_turned_and_shifted(page, server):
+    open_link(page, server, "rotation", ROTATION_LINK)
+    assert slider_value(page, "rotation_angle") == 45
+    assert slider_value(page, "rotation_dx") == -2
+    assert slider_value(page, "rotation_dy") == 3
+    assert number_value(page, "rotation_digit") == "3"
+
+
+def test_a_bad_link_gives_the_note_and_a_changed_widget_is_written_back(page, server):
+    open_link(page, server, "convolution", BAD)
+    note = i18n.t("links.ignored", "en", names="")
+    assert note.split(":")[0] in main_text(page)
+    assert number_value(page, "conv_stride") == "1"
+    step_up = widget(page, "conv_stride").locator('[data-testid="stNumberInputStepUp"]')
+    after_a_run(page, step_up.click)
+    page.wait_for_function("() => location.search.includes('stride=2')", timeout=15_000)
+    assert address(page)["stride"] == "2" and "utm_source" not in address(page)
