@@ -99,7 +99,7 @@ class Number:
 
 @dataclass(frozen=True)
 class Padding:
-    """"valid", "same", or a number of zeros on each side in low … high."""
+    """ "valid", "same", or a number of zeros on each side in low … high."""
 
     name: str
     low: int = 0
@@ -224,7 +224,9 @@ LESSONS: dict[str, tuple[Param, ...]] = {  # by the lesson's URL path (app.py)
         Integer("dilation", 1, 4),
         Choice("mode", ("per_channel", "grayscale", "together"), when=("source", _PHOTO)),
         Choice("scaling", ("clip", "rescale", "abs"), when=("source", _PHOTO)),
-        Choice("weights", ("luminance", "red_minus_green", "red_only"), when=("mode", ("together",))),
+        Choice(
+            "weights", ("luminance", "red_minus_green", "red_only"), when=("mode", ("together",))
+        ),
         Number("bias", -1000.0, 1000.0, when=("mode", ("together",))),
     ),
     "padding": (

@@ -4,8 +4,8 @@ import streamlit as st
 
 from cnnviz import data, digits, plots, rotation
 from cnnviz.errors import CnnvizError
-from cnnviz.ui import models as model_ui
 from cnnviz.ui import links, show_error, start_page, t
+from cnnviz.ui import models as model_ui
 from cnnviz.ui.picture import picture_picker
 
 start_page()

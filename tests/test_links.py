@@ -177,5 +177,5 @@ def test_the_lists_match_what_the_lessons_offer():
     assert set(links.COURSE_MODELS) == set(PRETRAINED)
     models = {p.name: p for p in LESSONS["features"]}["model"].options
     assert set(models) == {*PRETRAINED, *PHOTO_MODELS, "upload"}
-    assert links.MNIST_TEST_DIGITS == len(data.load("mnist").x_test)
+    assert len(data.load("mnist").x_test) == links.MNIST_TEST_DIGITS
     assert links.LANGUAGE.options == ("en", "ko")
