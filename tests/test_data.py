@@ -292,6 +292,21 @@ def test_unreadable_files_in_an_image_folder_are_skipped_and_counted(cats_and_do
     assert pets.skipped == 2  # broken.jpg and truncated.jpg; notes.txt is not an image file
 
 
+def test_where_symbolic_links_are_refused_the_folder_is_read_from_copies(
+    cats_and_dogs, monkeypatch
+):
+    """Windows without developer mode refuses symlink_to; the pictures are copied instead."""
+    linked = data.load("folder", path=cats_and_dogs, image_size=(16, 16), seed=1)
+
+    def refused(self, target, target_is_directory=False):
+        raise OSError(1314, "A required privilege is not held by the client")
+
+    monkeypatch.setattr(Path, "symlink_to", refused)
+    copied = data.load("folder", path=cats_and_dogs, image_size=(16, 16), seed=1)
+    assert np.array_equal(linked.x_train, copied.x_train)
+    assert np.array_equal(linked.y_test, copied.y_test)
+
+
 def test_image_folder_split_is_seeded(cats_and_dogs):
     first = data.load("folder", path=cats_and_dogs, image_size=(8, 8), seed=3)
     again = data.load("folder", path=cats_and_dogs, image_size=(8, 8), seed=3)

@@ -9,6 +9,7 @@ rest is read with `keras.utils.image_dataset_from_directory` (Keras imported onl
 from __future__ import annotations
 
 import os
+import shutil
 import tempfile
 from collections.abc import Sequence
 from pathlib import Path
@@ -191,6 +192,15 @@ def _scan_folder(
     return files, skipped
 
 
+def _link_or_copy(source: Path, link: Path) -> None:
+    """A symbolic link to `source` at `link`; a copy where links are not allowed (Windows
+    without developer mode refuses symbolic links to ordinary users)."""
+    try:
+        link.symlink_to(source)
+    except OSError:
+        shutil.copyfile(source, link)
+
+
 def _to_numpy(dataset: object) -> tuple[np.ndarray, np.ndarray]:
     """A batched tf.data dataset of (float images, int labels) -> uint8 (N, H, W, C), int64 (N,)."""
     images, labels = [], []
@@ -239,7 +249,7 @@ def load_folder(
             for number, image in enumerate(images):
                 # numbered links keep the sorted order and never collide (nested folders)
                 link = Path(linked) / class_name / f"{number:07d}{image.suffix.lower()}"
-                link.symlink_to(image.resolve())
+                _link_or_copy(image.resolve(), link)
         try:
             train, validation = keras.utils.image_dataset_from_directory(
                 linked,
