@@ -19,9 +19,11 @@ from pathlib import Path
 
 from cnnviz.applications import PHOTO_MODELS
 from cnnviz.architectures import ARCHITECTURES
+from cnnviz.data import NAMES as DATASETS
 from cnnviz.examples import EXAMPLES
 from cnnviz.i18n import LANGUAGES
 from cnnviz.kernels import KERNELS
+from cnnviz.recipes import RECIPES
 
 __all__ = [
     "LANGUAGE",
@@ -244,6 +246,11 @@ LESSONS: dict[str, tuple[Param, ...]] = {  # by the lesson's URL path (app.py)
         Integer("stride", 1, 6),
         Choice("padding", ("valid", "same")),
         Choice("model", tuple(ARCHITECTURES)),
+    ),
+    "train": (
+        Choice("dataset", DATASETS),
+        Choice("model", tuple(ARCHITECTURES)),  # a preset the dataset cannot take: the default
+        Choice("recipe", tuple(RECIPES)),
     ),
     "features": (
         Choice("model", _MODELS),

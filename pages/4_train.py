@@ -6,12 +6,13 @@ import streamlit as st
 
 from cnnviz import training
 from cnnviz.formatting import shape_text
-from cnnviz.ui import start_page, t, train_data, train_settings
+from cnnviz.ui import links, start_page, t, train_data, train_settings
 from cnnviz.ui import training as train_job
 
 start_page()
 
 st.title(t("train.title"))
+links.follow("train")  # a link's dataset, model and recipe, before the widgets
 st.markdown(t("train.intro"))
 device = training.device_description()
 st.caption(t("train.device", device=device))
@@ -72,3 +73,4 @@ else:
 with st.expander(t("train.upload_heading")):
     st.markdown(t("train.upload_intro"))
     train_job.upload_model()
+links.keep("train")

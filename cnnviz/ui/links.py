@@ -73,6 +73,11 @@ WIDGETS: dict[str, dict[str, Widget]] = {
         "padding": Widget("pool_padding", "choice"),
         "model": Widget("params_model", "choice"),
     },
+    "train": {
+        "dataset": Widget("train_dataset", "choice"),
+        "model": Widget("train_preset", "choice"),
+        "recipe": Widget("train_recipe", "choice"),
+    },
     "features": {"model": Widget("features_model", "model"), **_picture("features")},
     "rotation": {
         **_picture("rotation"),

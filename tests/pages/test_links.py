@@ -277,3 +277,24 @@ def test_a_lesson_writes_only_its_own_settings_after_another_lessons_link():
                                      "padding", "model"}  # fmt: skip
     assert "kernel" not in at.query_params and "dilation" not in at.query_params
     assert at.number_input(key="pool_stride").value == 2  # stride is pooling's too
+
+
+TRAIN = "pages/4_train.py"
+TRAIN_LINK = {"dataset": "mnist", "model": "mlp", "recipe": "mnist_cnn"}
+
+
+@pytest.mark.parametrize("lang", ["en", "ko"])
+def test_a_train_link_opens_that_dataset_model_and_recipe(lang):
+    at = open_link(TRAIN, {**TRAIN_LINK, "lang": lang}, 120)
+    assert at.selectbox(key=f"train_dataset@{lang}").value == "mnist"
+    assert at.selectbox(key=f"train_preset@{lang}").value == "mlp"
+    assert at.selectbox(key=f"train_recipe@{lang}").value == "mnist_cnn"
+    assert at.number_input(key="train_mnist_cnn_epochs").value == 5  # day 4's recipe
+    assert without_lang(at) == TRAIN_LINK
+
+
+def test_a_train_link_with_an_unknown_model_gives_the_note_and_the_default():
+    at = open_link(TRAIN, {"dataset": "mnist", "model": "resnet9000"}, 120)
+    assert i18n.t("links.ignored", "en", names="`model`") in notes(at)
+    assert at.selectbox(key="train_preset@en").value == "mnist_cnn"
+    assert at.query_params["model"] == "mnist_cnn"
