@@ -9,7 +9,10 @@ a student edits is checked against them, never evaluated.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
+
+from cnnviz.errors import ModelError
 
 LAYER_TYPES = (
     "Conv2D",
@@ -226,6 +229,22 @@ ARCHITECTURES: dict[str, Architecture] = {
         ),
     )
 }
+
+
+def layer_rows(spec: Architecture | Sequence[dict]) -> list[dict]:
+    """The rows of `spec` as a list, each checked to name one of `LAYER_TYPES`; else ModelError
+    "models.unknown_layer" with the row's number (a type is quoted up to 40 characters)."""
+    rows = list(spec.layers if isinstance(spec, Architecture) else spec)
+    for number, row in enumerate(rows, start=1):
+        if not isinstance(row, dict) or row.get("type") not in LAYER_TYPES:
+            kind = row.get("type") if isinstance(row, dict) else type(row).__name__
+            raise ModelError(
+                "models.unknown_layer",
+                number=number,
+                type=str(kind)[:40],
+                allowed=", ".join(LAYER_TYPES),
+            )
+    return rows
 
 
 def get(name: str) -> Architecture:

@@ -25,7 +25,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 from cnnviz import params
-from cnnviz.architectures import LAYER_TYPES, Architecture
+from cnnviz.architectures import Architecture, layer_rows
 from cnnviz.data import DOWNLOADS, NAMES
 from cnnviz.errors import DatasetError, ModelError
 from cnnviz.recipes import Augmentation, TrainConfig
@@ -492,18 +492,9 @@ def training_script(
     """
     config.check()
     if dataset_name not in KERAS_DATASETS and dataset_name not in FOLDER_DATASETS:
-        names = ", ".join((*NAMES, "zip", "camera"))
+        names = ", ".join((*NAMES, "camera"))
         raise DatasetError("data.unknown", name=str(dataset_name), names=names)
-    rows = list(spec.layers if isinstance(spec, Architecture) else spec)
-    for number, row in enumerate(rows, start=1):
-        if not isinstance(row, dict) or row.get("type") not in LAYER_TYPES:
-            kind = row.get("type") if isinstance(row, dict) else type(row).__name__
-            raise ModelError(
-                "models.unknown_layer",
-                number=number,
-                type=str(kind)[:40],
-                allowed=", ".join(LAYER_TYPES),
-            )
+    rows = layer_rows(spec)
     rows = [dict(row) for row in rows]
     if not any(row["type"] == "Dense" for row in rows):
         raise ModelError("models.no_dense")

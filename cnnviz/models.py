@@ -18,7 +18,7 @@ from pathlib import Path
 import keras
 import numpy as np
 
-from cnnviz.architectures import LAYER_TYPES, Architecture
+from cnnviz.architectures import Architecture, layer_rows
 from cnnviz.errors import ModelError, error_reason
 
 # moved to cnnviz.model_files (the teacher's files); still importable from here
@@ -97,16 +97,7 @@ def _plain_value(value: object) -> bool:
 
 def _layer_table(spec: Architecture | Sequence[dict]) -> list[dict]:
     """Check every row names an allowed layer type; return the rows as plain dicts."""
-    rows = list(spec.layers if isinstance(spec, Architecture) else spec)
-    for number, row in enumerate(rows, start=1):
-        if not isinstance(row, dict) or row.get("type") not in LAYER_TYPES:
-            kind = row.get("type") if isinstance(row, dict) else type(row).__name__
-            raise ModelError(
-                "models.unknown_layer",
-                number=number,
-                type=str(kind),
-                allowed=", ".join(LAYER_TYPES),
-            )
+    rows = layer_rows(spec)
     for number, row in enumerate(rows, start=1):
         for argument, value in row.items():
             if not _plain_value(value):
