@@ -186,14 +186,14 @@ def test_stride_with_dilation_says_keras_refuses_it():
 
 
 def test_example_caption_gives_the_output_size_in_use():
-    at = open_page(CONV)
+    at = open_page(CONV)  # caption 0 says the address is a link to this view
     at.selectbox(key="conv_example@en").set_value("binary_seven").run()
-    assert "output (5×5 here)" in at.caption[0].value
+    assert "output (5×5 here)" in at.caption[1].value
     at.number_input(key="conv_stride").set_value(2).run()
-    assert "output (3×3 here)" in at.caption[0].value
+    assert "output (3×3 here)" in at.caption[1].value
     assert "output **3×3**" in at.markdown[1].value
     at.selectbox(key="conv_example@en").set_value("five_by_five").run()
-    assert at.caption[0].value.endswith("the output is 2×2.")
+    assert at.caption[1].value.endswith("the output is 2×2.")
 
 
 def test_average_pooling_with_same_padding_says_padding_is_left_out():
