@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import math
 import re
+import unicodedata
 from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
@@ -23,7 +24,8 @@ from cnnviz.data import NAMES as DATASETS
 from cnnviz.examples import EXAMPLES
 from cnnviz.i18n import LANGUAGES
 from cnnviz.kernels import KERNELS
-from cnnviz.recipes import RECIPES
+from cnnviz.recipes import BATCH_SIZES, LEARNING_RATES, OPTIMIZERS, RECIPES, VALIDATION_SPLITS
+from cnnviz.teach import FORBIDDEN_CHARACTERS, MAX_CLASSES, MAX_NAME_LENGTH, MIN_CLASSES
 
 __all__ = [
     "LANGUAGE",
@@ -34,7 +36,9 @@ __all__ = [
     "Link",
     "Name",
     "Number",
+    "OneOf",
     "Padding",
+    "Text",
     "encode",
     "parse",
     "shown_name",
@@ -100,6 +104,45 @@ class Number:
 
 
 @dataclass(frozen=True)
+class OneOf:
+    """One of a fixed list of numbers (a batch size, a learning rate on the page's slider)."""
+
+    name: str
+    values: tuple[float, ...]
+    when: tuple[str, tuple[str, ...]] | None = None
+
+    def read(self, text: str) -> float | None:
+        """The list's number that `text` writes (1e-3 as 0.001), or None."""
+        if not _DECIMAL.fullmatch(text):
+            return None
+        wanted = float(text)
+        for value in self.values:
+            if math.isclose(value, wanted, rel_tol=1e-9, abs_tol=1e-12):
+                return value
+        return None
+
+
+@dataclass(frozen=True)
+class Text:
+    """Words a student could type (a class name): printable, no control character, none of
+    `forbidden`, not starting with a dot, at most `longest` characters once stripped."""
+
+    name: str
+    longest: int
+    forbidden: str = ""
+    when: tuple[str, tuple[str, ...]] | None = None
+
+    def read(self, text: str) -> str | None:
+        """`text` stripped of surrounding spaces when it could be typed in the box, else None."""
+        words = text.strip()
+        if not words or len(words) > self.longest or words.startswith("."):
+            return None
+        if any(unicodedata.category(c).startswith("C") or c in self.forbidden for c in words):
+            return None
+        return words
+
+
+@dataclass(frozen=True)
 class Padding:
     """ "valid", "same", or a number of zeros on each side in low … high."""
 
@@ -129,7 +172,7 @@ class Name:
         return text if _NAME.fullmatch(text) else None
 
 
-Param = Choice | Integer | Number | Padding | Name
+Param = Choice | Integer | Number | OneOf | Padding | Name | Text
 
 
 @dataclass(frozen=True)
@@ -174,10 +217,16 @@ def encode(schema: tuple[Param, ...], values: Mapping[str, object]) -> dict[str,
         value = values.get(param.name)
         if value is None or isinstance(value, bool):
             continue
-        text = f"{value:g}" if isinstance(value, float) else str(value)
+        text = _decimal(value) if isinstance(value, float) else str(value)
         if param.read(text) is not None:
             written[param.name] = text
     return {name: text for name, text in written.items() if name in _applying(schema, written)}
+
+
+def _decimal(value: float) -> str:
+    """`value` as a plain decimal, as `Number` and `OneOf` read it: 1e-05 -> "0.00001"."""
+    text = f"{value:.9f}".rstrip("0").rstrip(".")
+    return "0" if text in ("", "-0") else text
 
 
 def _applying(schema: tuple[Param, ...], values: dict) -> dict:
@@ -217,6 +266,12 @@ def _picture(sources: tuple[str, ...]) -> tuple[Param, ...]:
 
 _MODELS = (*COURSE_MODELS, *PHOTO_MODELS, "upload")
 
+
+def _classes_from(number: int) -> tuple[str, tuple[str, ...]]:
+    """A class name's condition: the Teach page shows at least `number` classes."""
+    return ("classes", tuple(str(count) for count in range(number, MAX_CLASSES + 1)))
+
+
 LESSONS: dict[str, tuple[Param, ...]] = {  # by the lesson's URL path (app.py)
     "convolution": (
         *_picture(("example", "sample", "upload")),
@@ -250,7 +305,13 @@ LESSONS: dict[str, tuple[Param, ...]] = {  # by the lesson's URL path (app.py)
     "train": (
         Choice("dataset", DATASETS),
         Choice("model", tuple(ARCHITECTURES)),  # a preset the dataset cannot take: the default
-        Choice("recipe", tuple(RECIPES)),
+        Choice("recipe", tuple(RECIPES)),  # the settings below start from it; each its own
+        Integer("epochs", 1, 200),
+        OneOf("batch", BATCH_SIZES),
+        Choice("optimizer", OPTIMIZERS),
+        OneOf("rate", LEARNING_RATES),
+        OneOf("validation", VALIDATION_SPLITS),
+        Integer("seed", 0, 10_000),
     ),
     "features": (
         Choice("model", _MODELS),
@@ -261,6 +322,18 @@ LESSONS: dict[str, tuple[Param, ...]] = {  # by the lesson's URL path (app.py)
         Integer("angle", -180, 180, 5),
         Integer("dx", -8, 8),
         Integer("dy", -8, 8),
+    ),
+    "teach": (
+        Integer("classes", MIN_CLASSES, MAX_CLASSES),
+        *(
+            Text(
+                f"name{number}",
+                MAX_NAME_LENGTH,
+                FORBIDDEN_CHARACTERS,
+                when=None if number <= MIN_CLASSES else _classes_from(number),
+            )
+            for number in range(1, MAX_CLASSES + 1)
+        ),
     ),
     "network": (
         Choice("model", _MODELS),

@@ -19,8 +19,11 @@ from cnnviz.data import Dataset
 from cnnviz.errors import CnnvizError
 
 __all__ = [
+    "BATCH_SIZES",
     "COURSE_AUGMENTATION",
+    "LEARNING_RATES",
     "OPTIMIZERS",
+    "VALIDATION_SPLITS",
     "RECIPES",
     "AugmentPreview",
     "Augmentation",
@@ -32,6 +35,10 @@ __all__ = [
 ]
 
 OPTIMIZERS = ("adam", "sgd", "rmsprop")
+# what the Train page offers (its sliders) and a link to it may ask for (cnnviz.links)
+BATCH_SIZES = (16, 32, 64, 100, 128, 200, 256, 512)
+LEARNING_RATES = (1e-5, 3e-5, 1e-4, 3e-4, 1e-3, 3e-3, 1e-2, 3e-2, 1e-1)
+VALIDATION_SPLITS = tuple(round(0.05 * step, 2) for step in range(11))  # 0, 0.05, …, 0.5
 
 
 @dataclass(frozen=True)

@@ -2,16 +2,18 @@
 
 import streamlit as st
 
-from cnnviz.ui import start_page, t
+from cnnviz.ui import links, start_page, t
 from cnnviz.ui import teach as teach_ui
 
 start_page()
 
 st.title(t("teach.title"))
 st.markdown(t("teach.intro"))
+links.follow("teach")  # a link's classes and their names, before the widgets
 
 st.subheader(t("teach.classes_heading"))
 names = teach_ui.class_names()
+links.keep("teach")  # the only settings a link holds here
 if names is None:
     st.stop()
 

@@ -3,13 +3,25 @@
 import math
 from dataclasses import replace
 
+import numpy as np
 import pytest
 
-from cnnviz import data, links
+from cnnviz import data, links, recipes, teach
 from cnnviz.applications import PHOTO_MODELS
 from cnnviz.examples import EXAMPLES
 from cnnviz.kernels import KERNELS
-from cnnviz.links import LESSONS, Choice, Integer, Name, Number, Padding, encode, parse
+from cnnviz.links import (
+    LESSONS,
+    Choice,
+    Integer,
+    Name,
+    Number,
+    OneOf,
+    Padding,
+    Text,
+    encode,
+    parse,
+)
 from cnnviz.models import PRETRAINED
 
 # what a hostile or careless link may hold; none of it is a value of any parameter here
@@ -45,6 +57,15 @@ GARBAGE = [
     "\n",
 ]
 WORDS = {"nan", "NaN", "inf", "True", "None"}
+# what no class name may be: empty, too long, a control character, a path or a markup character
+UNTYPABLE = {"", " ", "__import__('os').system('rm -rf /')", "${jndi:ldap://x}",
+             "<script>alert(1)</script>", "../../etc/passwd", ".5", "9" * 10_000, "a" * 100_000,
+             "\x00", "\n"}  # fmt: skip
+
+
+def decimal(value: float) -> str:
+    """A float as a URL writes it: a plain decimal, never an exponent."""
+    return np.format_float_positional(value, trim="-")
 
 
 def every_param():
@@ -56,6 +77,8 @@ def test_every_parameter_ignores_garbage_and_huge_strings(lesson, param):
     for text in GARBAGE:
         if isinstance(param, Name) and text in WORDS:
             continue  # could be a layer's name: the page looks it up in the model
+        if isinstance(param, Text) and text not in UNTYPABLE:
+            continue  # a class name a student could type ("eval(1)" too): shown, never run
         link = parse((param,), {param.name: text})
         assert link.values == {}, (param.name, text[:20])
         assert link.ignored == (param.name,)
@@ -72,10 +95,14 @@ def test_every_parameter_reads_its_allowed_values_and_writes_them_back_unchanged
         goods = [param.low, param.high, 0.5]
     elif isinstance(param, Padding):
         goods = [*param.modes, param.low, param.high]
+    elif isinstance(param, OneOf):
+        goods = list(param.values)
+    elif isinstance(param, Text):
+        goods = ["cat", "고양이", "rock paper", "eval(1)", "x" * param.longest]
     else:
         goods = ["conv2d", "block1_conv1", "expanded_conv_depthwise", "dense_1"]
     for value in goods:
-        text = f"{value:g}" if isinstance(value, float) else str(value)
+        text = decimal(value) if isinstance(value, float) else str(value)
         link = parse((param,), {param.name: text})
         assert link.values == {param.name: value}
         assert link.ignored == ()
@@ -93,6 +120,37 @@ def test_every_number_out_of_its_range_is_ignored(lesson, param):
         bads = [param.low - 1, param.high + 1, -(10**8), 10**8]
     for value in bads:
         assert parse((param,), {param.name: str(value)}).values == {}
+
+
+def test_a_train_setting_off_the_pages_list_is_ignored_and_a_rate_is_a_plain_decimal():
+    train = {p.name: p for p in LESSONS["train"]}
+    assert train["batch"].values == recipes.BATCH_SIZES
+    assert train["rate"].values == recipes.LEARNING_RATES
+    for name, text in [("batch", "17"), ("batch", "100.5"), ("rate", "0.002"), ("rate", "1e-3"),
+                       ("validation", "0.07"), ("validation", "0.55"), ("epochs", "0")]:  # fmt: skip
+        assert parse((train[name],), {name: text}).ignored == (name,), (name, text)
+    assert parse((train["rate"],), {"rate": "0.00003"}).values == {"rate": 3e-5}
+    assert encode(LESSONS["train"], {"rate": 1e-5, "validation": 0.0}) == {
+        "rate": "0.00001", "validation": "0"
+    }  # fmt: skip
+
+
+def test_a_class_name_is_stripped_and_refused_when_the_teach_page_would_refuse_it():
+    name = {p.name: p for p in LESSONS["teach"]}["name1"]
+    assert name.read("  고양이  ") == "고양이"
+    for text in ["", "   ", "a/b", "a\\b", "c:d", "x*", "q?", '"q"', "<b>", "a|b", ".hidden",
+                 "tab\tin", "x" * (teach.MAX_NAME_LENGTH + 1)]:  # fmt: skip
+        assert name.read(text) is None, text
+        with pytest.raises(data.DatasetError):  # the page's own check refuses it too
+            teach.check_class_names([text, "other"])
+
+
+def test_names_past_the_number_of_classes_are_dropped_silently():
+    query = {"classes": "2", "name1": "rock", "name2": "paper", "name3": "scissors"}
+    link = parse(LESSONS["teach"], query)
+    assert link.values == {"classes": 2, "name1": "rock", "name2": "paper"}
+    assert link.ignored == ()
+    assert parse(LESSONS["teach"], {**query, "classes": "3"}).values["name3"] == "scissors"
 
 
 def test_an_angle_off_the_sliders_five_degree_grid_is_ignored():

@@ -18,7 +18,7 @@ from dataclasses import dataclass
 
 import streamlit as st
 
-from cnnviz import links
+from cnnviz import links, recipes, teach
 from cnnviz.ui import LANG_KEY, lang, set_choice, t
 
 SEEN = "links_seen"  # session key: {lesson: the settings of the address last read or written}
@@ -32,7 +32,9 @@ class Widget:
     """Where a parameter lives in the session: a widget's key and how its value is kept."""
 
     key: str
-    kind: str = "value"  # "value" (st.* widget), "choice" (ui.choice), "padding", "model", "pick"
+    kind: str = "value"  # "value" (st.* widget), "choice" (ui.choice), "padding", "model", "pick",
+    # "recipe" / "recipe_choice": a Train setting, whose widget each recipe keeps as its own
+    # (key "train_<recipe>_<this key>", cnnviz.ui.train_settings)
     amount_key: str = ""  # "padding": the number input of zeros beside the mode's choice
 
 
@@ -77,6 +79,16 @@ WIDGETS: dict[str, dict[str, Widget]] = {
         "dataset": Widget("train_dataset", "choice"),
         "model": Widget("train_preset", "choice"),
         "recipe": Widget("train_recipe", "choice"),
+        "epochs": Widget("epochs", "recipe"),
+        "batch": Widget("batch", "recipe"),
+        "optimizer": Widget("optimizer", "recipe_choice"),
+        "rate": Widget("rate", "recipe"),
+        "validation": Widget("val", "recipe"),
+        "seed": Widget("seed", "recipe"),
+    },
+    "teach": {  # cnnviz.ui.teach.class_names
+        "classes": Widget("teach_classes"),
+        **{f"name{n}": Widget(f"teach_name_{n - 1}") for n in range(1, teach.MAX_CLASSES + 1)},
     },
     "features": {"model": Widget("features_model", "model"), **_picture("features")},
     "rotation": {
@@ -147,9 +159,14 @@ def _query() -> dict[str, str]:
 def _seed(lesson: str, values: dict[str, object]) -> None:
     """Put `values` into the lesson's widgets' session keys, before the widgets are drawn."""
     widgets = WIDGETS[lesson]
+    recipe = (values.get("recipe") or _recipe()) if lesson == "train" else ""
     for name, value in values.items():
         widget = widgets[name]
-        if widget.kind == "choice":
+        if widget.kind == "recipe":
+            st.session_state[f"train_{recipe}_{widget.key}"] = value
+        elif widget.kind == "recipe_choice":
+            set_choice(f"train_{recipe}_{widget.key}", value)
+        elif widget.kind == "choice":
             set_choice(widget.key, value)
         elif widget.kind == "padding":
             set_choice(widget.key, value if isinstance(value, str) else "number")
@@ -166,6 +183,14 @@ def _seed(lesson: str, values: dict[str, object]) -> None:
         st.session_state["conv_example_shown"] = values["example"]
 
 
+def _recipe() -> str:
+    """The Train page's recipe as its widget holds it (the first recipe before it is drawn)."""
+    state = st.session_state
+    return state.get(f"train_recipe@{lang()}", state.get("train_recipe")) or next(
+        iter(recipes.RECIPES)
+    )
+
+
 def _model_option(name: str) -> str:
     """A model's name in a link -> its option in `models.model_picker`."""
     if name == "upload":
@@ -178,7 +203,10 @@ def _current(lesson: str) -> dict[str, object]:
     state = st.session_state
     values: dict[str, object] = {}
     for name, widget in WIDGETS[lesson].items():
-        if widget.kind in ("choice", "padding", "model"):
+        if widget.kind in ("recipe", "recipe_choice"):
+            key = f"train_{_recipe()}_{widget.key}"
+            values[name] = state.get(f"{key}@{lang()}", state.get(key))
+        elif widget.kind in ("choice", "padding", "model"):
             value = state.get(f"{widget.key}@{lang()}", state.get(widget.key))
             if widget.kind == "padding" and value == "number":
                 value = state.get(widget.amount_key)

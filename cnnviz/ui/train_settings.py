@@ -20,8 +20,6 @@ from cnnviz.ui.inputs import layer_table_editor
 from cnnviz.ui.train_data import cached_dataset
 
 QUICK_SIZES = [None, 4000, 1000, 300]  # training images: all, or a quick demo
-BATCH_SIZES = [16, 32, 64, 100, 128, 200, 256, 512]
-LEARNING_RATES = [1e-5, 3e-5, 1e-4, 3e-4, 1e-3, 3e-3, 1e-2, 3e-2, 1e-1]
 
 
 @dataclass(frozen=True)
@@ -94,7 +92,7 @@ def settings(dataset: data.Dataset) -> recipes.TrainConfig:
     left, right = st.columns(2)
     epochs = left.number_input(t("train.epochs"), 1, 200, recipe.epochs, key=f"{key}_epochs")
     batch_size = right.select_slider(
-        t("train.batch_size"), BATCH_SIZES, recipe.batch_size, key=f"{key}_batch"
+        t("train.batch_size"), recipes.BATCH_SIZES, recipe.batch_size, key=f"{key}_batch"
     )
     optimizer = choice(
         t("train.optimizer"),
@@ -106,8 +104,8 @@ def settings(dataset: data.Dataset) -> recipes.TrainConfig:
     )
     rate = st.select_slider(
         t("train.learning_rate"),
-        LEARNING_RATES,
-        min(LEARNING_RATES, key=lambda r: abs(math.log(r / recipe.learning_rate))),
+        recipes.LEARNING_RATES,
+        min(recipes.LEARNING_RATES, key=lambda r: abs(math.log(r / recipe.learning_rate))),
         format_func=lambda r: f"{r:g}",
         key=f"{key}_rate",
     )

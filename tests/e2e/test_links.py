@@ -1,13 +1,21 @@
 """Links to a lesson in Chromium: a URL with a lesson's settings opens that view (convolution,
-pooling, rotation), a bad value gives the note and the defaults, and a changed widget is written
-back into the address bar."""
+pooling, rotation, the Train page's recipe settings, the Teach page's classes), a bad value gives
+the note and the defaults, and a changed widget is written back into the address bar."""
 
 from urllib.parse import parse_qs, urlencode, urlparse
 
 from cnnviz import i18n
 from tests.e2e.conftest import wait_idle
 from tests.e2e.test_walkthrough import after_a_run, assert_clean, main_text, slider_value, widget
-from tests.pages.test_links import BAD, CONV_EXAMPLE, POOLING_LINK, ROTATION_LINK
+from tests.pages.test_links import (
+    BAD,
+    CONV_EXAMPLE,
+    POOLING_LINK,
+    ROTATION_LINK,
+    TEACH_LINK,
+    TRAIN_LINK,
+    TRAIN_SETTINGS,
+)
 
 
 def open_link(page, server: str, lesson: str, settings: dict) -> None:
@@ -61,3 +69,22 @@ def test_a_bad_link_gives_the_note_and_a_changed_widget_is_written_back(page, se
     after_a_run(page, step_up.click)
     page.wait_for_function("() => location.search.includes('stride=2')", timeout=15_000)
     assert address(page)["stride"] == "2" and "utm_source" not in address(page)
+
+
+def test_a_train_link_opens_the_recipe_with_its_settings_changed(page, server):
+    open_link(page, server, "train", {**TRAIN_LINK, **TRAIN_SETTINGS})
+    assert number_value(page, "train_mnist_cnn_epochs") == "3"
+    assert number_value(page, "train_mnist_cnn_seed") == "7"
+    assert slider_value(page, "train_mnist_cnn_val") == 0.15
+    assert {k: v for k, v in address(page).items() if k != "lang"} == {
+        **TRAIN_LINK, **TRAIN_SETTINGS
+    }  # fmt: skip
+
+
+def test_a_teach_link_opens_three_named_classes_in_korean(page, server):
+    open_link(page, server, "teach", {**TEACH_LINK, "lang": "ko"})
+    assert page.locator("h1").first.inner_text().strip() == i18n.t("teach.title", "ko")
+    assert number_value(page, "teach_classes") == "3"
+    names = [number_value(page, f"teach_name_{index}") for index in range(3)]
+    assert names == ["가위", "바위", "보"]
+    assert address(page) == {**TEACH_LINK, "lang": "ko"}

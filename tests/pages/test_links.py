@@ -281,6 +281,9 @@ def test_a_lesson_writes_only_its_own_settings_after_another_lessons_link():
 
 TRAIN = "pages/4_train.py"
 TRAIN_LINK = {"dataset": "mnist", "model": "mlp", "recipe": "mnist_cnn"}
+# day 4's recipe is 5 epochs, batch 200, RMSprop at 1e-4, 20 % held out, seed 0: all changed
+TRAIN_SETTINGS = {"epochs": "3", "batch": "64", "optimizer": "sgd", "rate": "0.003",
+                  "validation": "0.15", "seed": "7"}  # fmt: skip
 
 
 @pytest.mark.parametrize("lang", ["en", "ko"])
@@ -290,7 +293,53 @@ def test_a_train_link_opens_that_dataset_model_and_recipe(lang):
     assert at.selectbox(key=f"train_preset@{lang}").value == "mlp"
     assert at.selectbox(key=f"train_recipe@{lang}").value == "mnist_cnn"
     assert at.number_input(key="train_mnist_cnn_epochs").value == 5  # day 4's recipe
-    assert without_lang(at) == TRAIN_LINK
+    assert without_lang(at) == {**TRAIN_LINK, "epochs": "5", "batch": "200",
+                                "optimizer": "rmsprop", "rate": "0.0001", "validation": "0.2",
+                                "seed": "0"}  # fmt: skip
+
+
+@pytest.mark.parametrize("lang", ["en", "ko"])
+def test_a_train_link_opens_the_recipes_settings_as_changed(lang):
+    at = open_link(TRAIN, {**TRAIN_LINK, **TRAIN_SETTINGS, "lang": lang}, 120)
+    assert at.number_input(key="train_mnist_cnn_epochs").value == 3
+    assert at.select_slider(key="train_mnist_cnn_batch").value == 64
+    assert at.radio(key=f"train_mnist_cnn_optimizer@{lang}").value == "sgd"
+    assert at.select_slider(key="train_mnist_cnn_rate").value == 3e-3
+    assert at.slider(key="train_mnist_cnn_val").value == 0.15
+    assert at.number_input(key="train_mnist_cnn_seed").value == 7
+    assert at.slider(key="train_mnist_cnn_mom") is not None  # SGD's own settings are shown
+    assert not notes(at)
+    assert without_lang(at) == {**TRAIN_LINK, **TRAIN_SETTINGS}
+
+
+def test_a_train_link_with_a_batch_size_off_the_slider_keeps_the_recipes_and_says_so():
+    at = open_link(TRAIN, {**TRAIN_LINK, "batch": "17", "rate": "1e-3"}, 120)
+    assert i18n.t("links.ignored", "en", names="`batch`, `rate`") in notes(at)
+    assert at.select_slider(key="train_mnist_cnn_batch").value == 200
+    assert at.select_slider(key="train_mnist_cnn_rate").value == 1e-4
+    assert at.query_params["batch"] == "200" and at.query_params["rate"] == "0.0001"
+
+
+TEACH = "pages/8_teach.py"
+TEACH_LINK = {"classes": "3", "name1": "가위", "name2": "바위", "name3": "보"}
+
+
+@pytest.mark.parametrize("lang", ["en", "ko"])
+def test_a_teach_link_opens_that_many_classes_with_their_names(lang):
+    at = open_link(TEACH, {**TEACH_LINK, "lang": lang})
+    assert at.number_input(key="teach_classes").value == 3
+    assert [at.text_input(key=f"teach_name_{i}").value for i in range(3)] == ["가위", "바위", "보"]
+    assert without_lang(at) == TEACH_LINK
+    at.text_input(key="teach_name_2").input("paper").run()  # a renamed class goes into the link
+    assert at.query_params["name3"] == "paper"
+
+
+def test_a_teach_link_with_a_name_the_page_refuses_keeps_the_default_and_says_so():
+    at = open_link(TEACH, {"classes": "9", "name1": "a/b", "name2": "dog"})
+    assert i18n.t("links.ignored", "en", names="`classes`, `name1`") in notes(at)
+    assert at.number_input(key="teach_classes").value == 2
+    names = [at.text_input(key=f"teach_name_{i}").value for i in range(2)]
+    assert names == [i18n.t("teach.default_name", "en", number=1), "dog"]
 
 
 def test_a_train_link_with_an_unknown_model_gives_the_note_and_the_default():
