@@ -249,13 +249,7 @@ class TeachSlot:
     chosen: ChosenModel | None = None  # the trained model, once its job has finished
 
 
-def _stop_job(slot: TeachSlot) -> None:
-    """A closed tab stops its training, so it frees its place in the gate."""
-    if slot.job is not None:
-        slot.job.stop()
-
-
-@st.cache_resource(scope="session", on_release=_stop_job, show_spinner=False)
+@st.cache_resource(scope="session", on_release=training_ui.stop_slot_job, show_spinner=False)
 def teach_slot() -> TeachSlot:
     """This browser session's TeachSlot, released (its job stopped) when the tab closes."""
     return TeachSlot()

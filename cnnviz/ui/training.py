@@ -69,13 +69,14 @@ class JobSlot:
     h5_error: str = ""
 
 
-def _stop_job(slot: JobSlot) -> None:
-    """A closed tab stops its training, so it frees its place in the gate."""
+def stop_slot_job(slot: JobSlot) -> None:
+    """A closed tab stops its training, so it frees its place in the gate (the release of this
+    page's and the Teach page's session slots: anything with a `job`)."""
     if slot.job is not None:
         slot.job.stop()
 
 
-@st.cache_resource(scope="session", on_release=_stop_job, show_spinner=False)
+@st.cache_resource(scope="session", on_release=stop_slot_job, show_spinner=False)
 def job_slot() -> JobSlot:
     """This browser session's JobSlot, released (its job stopped) when the tab closes."""
     return JobSlot()

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import io
+import time
 from pathlib import Path
 
 import numpy as np
@@ -47,3 +48,15 @@ def open_page(page: str | None = None, lang: str = "en", timeout: float = 30) ->
     if page:
         at.switch_page(page).run()
     return at
+
+
+def run_while_stoppable(at: AppTest, stop_key: str, limit: float, pause: float = 0.3) -> AppTest:
+    """Rerun the page as the polling fragment would, until its Stop button `stop_key` has gone
+    (the training's live view has given way to its results)."""
+    deadline = time.monotonic() + limit
+    while time.monotonic() < deadline:
+        time.sleep(pause)
+        at.run()
+        if not any(button.key == stop_key for button in at.button):
+            return at
+    raise AssertionError(f"the training did not finish within {limit:g} s")

@@ -7,7 +7,6 @@ from __future__ import annotations
 
 import base64
 import io
-import time
 
 import numpy as np
 import pytest
@@ -17,7 +16,7 @@ from skimage import data as photos
 from cnnviz import i18n, teach
 from cnnviz.ui.model_store import STORE_KEY
 from cnnviz.ui.teach import PICTURES_KEY, THUMBNAIL_SIDE, plain
-from tests.pages.conftest import media_picture, open_page
+from tests.pages.conftest import media_picture, open_page, run_while_stoppable
 from tests.test_teach import crops
 
 PAGE = "pages/8_teach.py"
@@ -42,14 +41,8 @@ def assert_clean(at) -> None:
 
 
 def run_until_trained(at, limit: float = 240.0):
-    """Rerun the page as the polling fragment would, until the training's live view has gone."""
-    deadline = time.monotonic() + limit
-    while time.monotonic() < deadline:
-        time.sleep(0.5)
-        at.run()
-        if not any(button.key == "teach_stop" for button in at.button):
-            return at
-    raise AssertionError("the training did not finish")
+    """Rerun the Teach page until its training's live view has gone."""
+    return run_while_stoppable(at, "teach_stop", limit, pause=0.5)
 
 
 @pytest.mark.parametrize("lang", ["en", "ko"])

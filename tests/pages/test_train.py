@@ -13,7 +13,7 @@ from PIL import Image
 
 from cnnviz import i18n, models, tiles, training
 from cnnviz.ui.model_store import STORE_KEY
-from tests.pages.conftest import open_page
+from tests.pages.conftest import open_page, run_while_stoppable
 from tests.pages.test_features import picture
 
 PAGE = "pages/4_train.py"
@@ -36,14 +36,8 @@ def tiny_setup(at, epochs: int = 1, images: int = 300):
 
 
 def run_until_done(at, limit: float = 120.0):
-    """Rerun the page as the polling fragment would, until the live view has gone."""
-    deadline = time.monotonic() + limit
-    while time.monotonic() < deadline:
-        time.sleep(0.3)
-        at.run()
-        if not any(button.key == "train_stop" for button in at.button):
-            return at
-    raise AssertionError("training did not finish")
+    """Rerun the Train page until its training's live view has gone."""
+    return run_while_stoppable(at, "train_stop", limit)
 
 
 def assert_no_problems(at) -> None:
