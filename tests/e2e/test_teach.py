@@ -11,21 +11,18 @@ camera. A screenshot goes to test-artifacts/teach-live.png.
 
 from __future__ import annotations
 
-import re
-import time
-
 import pytest
 
 from cnnviz import teach
 from cnnviz.i18n import t
 from tests.e2e.conftest import BROWSER_ARGS, CHROMIUM, new_page, screenshot, wait_idle
+from tests.e2e.test_live import shown_frames
 from tests.e2e.test_walkthrough import after_a_run, assert_clean, open_lesson, widget
 
 pytestmark = [pytest.mark.e2e, pytest.mark.slow]
 
 CAMERA = '[data-testid="stCameraInput"]'
 LIVE = ".cnnviz-live"
-FRAME_CAPTION = re.compile(r"^(Frame|프레임) (\d+) · ")
 PICTURES_EACH = teach.MIN_PICTURES + 1
 NAMES = ("Near", "Far")
 
@@ -74,19 +71,6 @@ def take_picture(page) -> None:
 
 def count_text(page, index: int) -> str:
     return page.locator(f".st-key-teach_class_{index}").inner_text()
-
-
-def shown_frames(page, seconds: float) -> list[int]:
-    """The frame numbers the live view showed, in order, watched for `seconds`."""
-    seen: list[int] = []
-    deadline = time.monotonic() + seconds
-    while time.monotonic() < deadline:
-        for text in page.locator('[data-testid="stCaptionContainer"]').all_inner_texts():
-            match = FRAME_CAPTION.match(text.strip())
-            if match and (not seen or seen[-1] != int(match.group(2))):
-                seen.append(int(match.group(2)))
-        page.wait_for_timeout(50)
-    return seen
 
 
 def test_name_two_classes_take_pictures_train_and_see_the_live_prediction(camera_page, server):
