@@ -159,6 +159,22 @@ def test_a_hostile_zip_is_refused_with_its_message_and_writes_nothing_outside(sa
     assert not (sandbox.parent / "escaped.png").exists()
 
 
+@pytest.mark.parametrize("top", ["", "holiday/"])
+def test_a_zip_of_one_class_folder_alone_names_that_class(sandbox, top):
+    cats = [(f"{top}cats/{name.split('/')[-1]}", body) for name, body in two_classes()[:3]]
+    with pytest.raises(DatasetError) as refused:
+        data.load_zip(zip_of(cats))
+    assert refused.value.key == "data.zip_one_class"
+    assert refused.value.values["name"] == "cats"
+
+
+def test_pictures_at_the_top_of_a_zip_say_there_are_no_class_folders(sandbox):
+    loose = [(name.split("/")[-1], body) for name, body in two_classes()[:3]]
+    with pytest.raises(DatasetError) as refused:
+        data.load_zip(zip_of(loose))
+    assert refused.value.key == "data.zip_no_classes"
+
+
 def test_an_absolute_path_entry_is_refused(sandbox):
     with pytest.raises(DatasetError) as refused:
         data.load_zip(zip_of([*two_classes(), ("/tmp/cnnviz-absolute.png", b"x")]))

@@ -123,14 +123,16 @@ def _check_entry(info: zipfile.ZipInfo, name: str) -> None:
         raise DatasetError("data.zip_bomb", name=name, ratio=ratio, limit=MAX_RATIO)
 
 
-def _top_folders_stripped(members: list[Member]) -> list[Member]:
+def _top_folders_stripped(members: list[Member]) -> tuple[list[Member], str]:
     """The members with every single top folder taken off (pets/ or a/b/pets/), so the class
-    folders come first."""
+    folders come first; and the last folder taken off ("" when none was)."""
+    last = ""
     while members and all(len(m.parts) > 1 for m in members):
         if len({m.parts[0] for m in members}) != 1:
             break
+        last = members[0].parts[0]
         members = [replace(m, parts=m.parts[1:]) for m in members]
-    return members
+    return members, last
 
 
 def _plan(archive: zipfile.ZipFile) -> tuple[list[Member], int]:
@@ -156,12 +158,15 @@ def _plan(archive: zipfile.ZipFile) -> tuple[list[Member], int]:
             "data.zip_too_large", size_mb=declared / 2**20, limit_mb=MAX_TOTAL_BYTES / 2**20
         )
     in_classes = []
-    for member in _top_folders_stripped(pictures):
+    stripped, folder = _top_folders_stripped(pictures)
+    for member in stripped:
         if len(member.parts) == 1:  # a picture beside the class folders belongs to none
             skipped += 1
         else:
             in_classes.append(replace(member, class_name=member.parts[0], parts=member.parts[1:]))
     classes = {m.class_name for m in in_classes}
+    if not classes and stripped and folder:  # cats.zip of cats/: one class folder, zipped alone
+        raise DatasetError("data.zip_one_class", name=folder)
     if not classes:
         raise DatasetError("data.zip_no_classes")
     if len(classes) == 1:
