@@ -273,6 +273,7 @@ def _classes_from(number: int) -> tuple[str, tuple[str, ...]]:
 
 
 LESSONS: dict[str, tuple[Param, ...]] = {  # by the lesson's URL path (app.py)
+    "home": (),  # the language only
     "convolution": (
         *_picture(("example", "sample", "upload")),
         Choice("kernel", ("example", *KERNELS)),

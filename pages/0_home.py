@@ -2,11 +2,12 @@
 
 import streamlit as st
 
-from cnnviz.ui import start_page, t
+from cnnviz.ui import links, start_page, t
 
 start_page()
 
 st.title(t("app.title"))
+links.follow("home", say_link=False)  # a note on what a link to Home could not use
 st.markdown(t("app.intro"))
 st.subheader(t("app.lessons"))
 LESSONS = [

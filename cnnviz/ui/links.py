@@ -48,6 +48,7 @@ def _picture(prefix: str) -> dict[str, Widget]:
 
 
 WIDGETS: dict[str, dict[str, Widget]] = {
+    "home": {},
     "convolution": {
         **_picture("conv"),
         "kernel": Widget("conv_kernel", "choice"),
@@ -106,9 +107,10 @@ WIDGETS: dict[str, dict[str, Widget]] = {
 }
 
 
-def follow(lesson: str) -> None:
+def follow(lesson: str, say_link: bool = True) -> None:
     """Seed the lesson's widgets from a new address, note what it could not use, write the
-    settings back, and say that the address is a link (call before the lesson's widgets)."""
+    settings back, and (`say_link`) say that the address is a link (call before the lesson's
+    widgets). Home follows too, for the note on a link's bad language or unknown names."""
     query = _query()
     seen = st.session_state.setdefault(SEEN, {})
     notes = st.session_state.setdefault(NOTES, {})
@@ -125,7 +127,8 @@ def follow(lesson: str) -> None:
     if note is not None:
         names = ", ".join(f"`{name}`" for name in note[0])
         st.info(t("links.ignored", names=names), icon=":material/link_off:")
-    st.caption(t("links.address_is_link"), help=t("links.address_help"))
+    if say_link:
+        st.caption(t("links.address_is_link"), help=t("links.address_help"))
 
 
 def keep(lesson: str) -> None:

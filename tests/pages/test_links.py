@@ -231,6 +231,18 @@ def test_a_bad_language_is_noted_and_the_lesson_opens_in_english():
     assert at.query_params["lang"] == "en"
 
 
+def test_a_bad_language_on_home_is_noted_there_and_not_on_the_next_lesson():
+    at = AppTest.from_file(APP, default_timeout=60)
+    at.query_params.update({"lang": "fr", "kernel": "x"})
+    at.run()
+    assert not at.exception
+    assert at.session_state["lang"] == "en"
+    assert i18n.t("links.ignored", names="`kernel`, `lang`") in notes(at)
+    assert dict(at.query_params) == {"lang": "en"}
+    at.switch_page(PADDING).run()
+    assert not notes(at)
+
+
 def test_the_note_goes_once_a_setting_is_changed():
     at = open_link(POOLING, {"size": "0"})
     assert i18n.t("links.ignored", names="`size`") in notes(at)
