@@ -13,6 +13,10 @@ for an image folder, a zip or the webcam's classes (a zip of class folders).
 Nothing a student typed is pasted into the script: every value from the layer table or the
 details is written with `repr` of a plain number, text, boolean, None or list of them; argument
 names must be Python names and initialisers ones Keras has, else ModelError.
+
+The comments are in the page's language (`lang`): templates under `[script]` in
+cnnviz/locales/<lang>/code.toml, every line of them written behind "# " (`_comment`), so no
+text, whatever it holds, can leave a comment; the code is the same in every language.
 """
 
 from __future__ import annotations
@@ -28,6 +32,7 @@ from cnnviz import params
 from cnnviz.architectures import Architecture, layer_rows
 from cnnviz.data import DOWNLOADS, NAMES
 from cnnviz.errors import DatasetError, ModelError
+from cnnviz.i18n import DEFAULT_LANGUAGE, t
 from cnnviz.recipes import Augmentation, TrainConfig
 
 __all__ = ["FOLDER_DATASETS", "KERAS_DATASETS", "KerasDataset", "literal", "training_script"]
@@ -60,11 +65,6 @@ KERAS_DATASETS = {
 # read with image_dataset_from_directory; "zip" and "camera" arrive as a zip of class folders
 FOLDER_DATASETS = ("folder", "zip", "camera")
 FOLDER_TEST_SPLIT, FOLDER_SPLIT_SEED = 0.2, 0  # as cnnviz.data.load_folder and load_zip split
-FOLDER_TITLES = {
-    "folder": "an image folder",
-    "zip": "a zip of class folders",
-    "camera": "the webcam's classes (a zip of class folders)",
-}
 DEFAULT_FOLDER_SHAPE = (64, 64, 3)  # the zip's default size, for a layer list without a shape
 
 # Keras's initialisers by the names a table may give, and whether each takes a seed
@@ -183,12 +183,35 @@ def _call(head: str, arguments: Sequence[str], indent: int, tail: str = "") -> l
     return lines
 
 
+def _comment(text: str, indent: int = 0) -> list[str]:
+    """`text` (a translated template, filled) as comment lines: "# " before every line it has,
+    split wherever Python could see a line end (splitlines knows all of them and more)."""
+    pad = " " * indent
+    return [f"{pad}# {line}".rstrip() for line in text.splitlines() or [""]]
+
+
+def _trailing(text: str) -> str:
+    """`text` as a comment at the end of a code line: two spaces, "# ", all on that line."""
+    return "  # " + " ".join(text.split())
+
+
+def _folder_title(name: str, lang: str) -> str:
+    """What an image folder, a zip or the webcam's classes are called in the header."""
+    if name == "folder":
+        return t("code.script.title_folder", lang)
+    if name == "zip":
+        return t("code.script.title_zip", lang)
+    return t("code.script.title_camera", lang)
+
+
 # --- the script's sections ---------------------------------------------------------------------------
 
 
-def _settings(config: TrainConfig, num_classes: int | None, input_shape: tuple) -> list[str]:
+def _settings(
+    config: TrainConfig, num_classes: int | None, input_shape: tuple, lang: str
+) -> list[str]:
     lines = [
-        "# The settings, as on the Train page",
+        *_comment(t("code.script.settings", lang)),
         f"SEED = {literal(config.seed)}",
         f"EPOCHS = {literal(config.epochs)}",
         f"BATCH_SIZE = {literal(config.batch_size)}",
@@ -198,32 +221,26 @@ def _settings(config: TrainConfig, num_classes: int | None, input_shape: tuple) 
     if config.max_train_images is not None:
         lines.append(
             f"MAX_TRAIN_IMAGES = {literal(config.max_train_images)}"
-            "  # a quick demo: a seeded sample of the training images"
+            + _trailing(t("code.script.max_train_images", lang))
         )
-    lines.append(f"INPUT_SHAPE = {literal(tuple(input_shape))}  # height, width, channels")
+    shape = literal(tuple(input_shape))
+    lines.append(f"INPUT_SHAPE = {shape}" + _trailing(t("code.script.input_shape", lang)))
     if num_classes is not None:
         lines.append(f"NUM_CLASSES = {literal(num_classes)}")
-    lines += ["", "keras.utils.set_random_seed(SEED)  # the same weights and batches every run"]
+    seeded = "keras.utils.set_random_seed(SEED)" + _trailing(t("code.script.set_seed", lang))
+    lines += ["", seeded]
     return lines
 
 
-def _keras_data(name: str, source: KerasDataset, input_shape: tuple) -> list[str]:
+def _keras_data(name: str, source: KerasDataset, input_shape: tuple, lang: str) -> list[str]:
     """keras.datasets (or an .npz file), a channel axis for grey images, flat labels, padding."""
     if name == "mnist":
-        about = [
-            "# cnnviz trained on its own sample of 10,000 MNIST digits (8,000 to train, 2,000 to",
-            "# test), the file assets/mnist_sample.npz in cnnviz's folder: put its path in DATA_FILE",
-            f"# to use it. None: all of MNIST from keras.datasets (downloaded once, {source.size_mb} MB).",
-        ]
+        about = t("code.script.mnist_sample", lang, size_mb=source.size_mb)
     else:
-        about = [
-            f"# keras.datasets downloads {source.title} once ({source.size_mb} MB) into "
-            "~/.keras/datasets.",
-            "# Without internet: the path of an .npz file holding x_train, y_train, x_test, y_test.",
-        ]
+        about = t("code.script.keras_download", lang, title=source.title, size_mb=source.size_mb)
     lines = [
-        "# ## Prepare the data",
-        *about,
+        *_comment("## " + t("code.script.prepare", lang)),
+        *_comment(about),
         "DATA_FILE = None",
         "if DATA_FILE is None:",
         f"    (x_train, y_train), (x_test, y_test) = keras.datasets.{source.module}.load_data()",
@@ -234,7 +251,7 @@ def _keras_data(name: str, source: KerasDataset, input_shape: tuple) -> list[str
     ]
     if source.input_shape[-1] == 1:
         lines += [
-            "# grey images get a channel axis: (N, 28, 28) -> (N, 28, 28, 1)",
+            *_comment(t("code.script.grey_channel", lang)),
             "x_train, x_test = x_train[..., np.newaxis], x_test[..., np.newaxis]",
         ]
     if source.module.startswith("cifar"):
@@ -243,7 +260,7 @@ def _keras_data(name: str, source: KerasDataset, input_shape: tuple) -> list[str
     if pad:
         size = f"{input_shape[0]}×{input_shape[1]}"
         lines += [
-            f"# zeros around every image up to {size}, as the course feeds MNIST to LeNet-5",
+            *_comment(t("code.script.pad", lang, size=size)),
             f"border = ((0, 0), ({pad}, {pad}), ({pad}, {pad}), (0, 0))",
             "x_train, x_test = np.pad(x_train, border), np.pad(x_test, border)",
         ]
@@ -258,25 +275,24 @@ def _padding(data_shape: tuple, model_shape: tuple) -> int:
     return grow // 2 if same and grow > 0 and grow % 2 == 0 else 0
 
 
-def _folder_data(name: str, input_shape: tuple, details: dict) -> list[str]:
+def _folder_data(name: str, input_shape: tuple, details: dict, lang: str) -> list[str]:
     """image_dataset_from_directory on a folder of class folders (a zip is unpacked first)."""
     height, width, channels = input_shape
     color_mode = "grayscale" if channels == 1 else "rgb"
-    lines = ["# ## Prepare the data"]
+    lines = _comment("## " + t("code.script.prepare", lang))
     if name == "folder":
         folder = str(details.get("data_dir") or "my_images")
-        lines += [
-            f"DATA_DIR = {literal(folder)}  # a folder with one sub-folder of images per class"
-        ]
+        lines += [f"DATA_DIR = {literal(folder)}" + _trailing(t("code.script.data_dir", lang))]
     else:
         zip_file = str(details.get("zip_file") or "my_images.zip")
         lines += [
-            f"ZIP_FILE = {literal(zip_file)}  # a zip with one folder of pictures per class",
+            f"ZIP_FILE = {literal(zip_file)}" + _trailing(t("code.script.zip_file", lang)),
             'DATA_DIR = "my_images"',
             "with zipfile.ZipFile(ZIP_FILE) as archive:",
             "    archive.extractall(DATA_DIR)",
-            'shutil.rmtree(pathlib.Path(DATA_DIR, "__MACOSX"), ignore_errors=True)  # macOS\'s, no class',
-            "# a zip of one folder around the class folders: the classes are inside it",
+            'shutil.rmtree(pathlib.Path(DATA_DIR, "__MACOSX"), ignore_errors=True)'
+            + _trailing(t("code.script.macosx", lang)),
+            *_comment(t("code.script.zip_inside", lang)),
             "inside = [p for p in pathlib.Path(DATA_DIR).iterdir() if p.is_dir()]",
             "while len(inside) == 1:",
             "    DATA_DIR = str(inside[0])",
@@ -285,11 +301,16 @@ def _folder_data(name: str, input_shape: tuple, details: dict) -> list[str]:
     names = details.get("class_names")
     if names:
         shown = ", ".join(literal(str(n)) for n in names)
-        lines += [f"# cnnviz found {len(names)} classes: {shown}"]
+        lines += _comment(t("code.script.found_classes", lang, count=len(names), names=shown))
+    split = t(
+        "code.script.folder_split",
+        lang,
+        size=f"{height}×{width}",
+        percent=round(FOLDER_TEST_SPLIT * 100),
+        seed=FOLDER_SPLIT_SEED,
+    )
     lines += [
-        f"# cnnviz read the images at {height}×{width} and kept {FOLDER_TEST_SPLIT:.0%} of them"
-        f" (seed {FOLDER_SPLIT_SEED}) as the test set",
-        "# (it also leaves out files it cannot decode; here such a file stops with an error)",
+        *_comment(split),
         "train_images, test_images = keras.utils.image_dataset_from_directory(",
         "    DATA_DIR,",
         f"    image_size=({height}, {width}),",
@@ -305,7 +326,7 @@ def _folder_data(name: str, input_shape: tuple, details: dict) -> list[str]:
         "",
         "",
         "def to_arrays(batches):",
-        '    """Batches of (float images, labels) -> uint8 images (N, H, W, C) and labels (N,)."""',
+        *_comment(t("code.script.to_arrays", lang), indent=4),
         "    images, labels = zip(*batches.as_numpy_iterator())",
         '    return np.concatenate(images).round().clip(0, 255).astype("uint8"), np.concatenate(labels)',
         "",
@@ -316,15 +337,20 @@ def _folder_data(name: str, input_shape: tuple, details: dict) -> list[str]:
     return lines
 
 
-def _split(config: TrainConfig) -> list[str]:
+def _split(config: TrainConfig, lang: str) -> list[str]:
     """cnnviz.batches.split: a seeded shuffle, the optional sample, validation held out first."""
-    if config.validation_split == 0 and config.max_train_images is None:
+    sampled = config.max_train_images is not None
+    if config.validation_split == 0 and not sampled:
         return []
+    if sampled and config.validation_split:
+        note = t("code.script.split_both", lang)
+    elif sampled:
+        note = t("code.script.split_sample", lang)
+    else:
+        note = t("code.script.split_validation", lang)
     lines = [
         "",
-        "# As cnnviz: shuffle with the seed"
-        + (", keep MAX_TRAIN_IMAGES" if config.max_train_images is not None else "")
-        + (", hold out the first part for validation" if config.validation_split else ""),
+        *_comment(note),
         "order = np.random.default_rng(SEED).permutation(len(x_train))",
     ]
     if config.max_train_images is not None:
@@ -340,12 +366,11 @@ def _split(config: TrainConfig) -> list[str]:
     return lines
 
 
-def _model(rows: list[dict], seed: int, model_name: str) -> list[str]:
+def _model(rows: list[dict], seed: int, model_name: str, lang: str) -> list[str]:
     last_dense = max(i for i, row in enumerate(rows) if row["type"] == "Dense")
     lines = [
-        "# ## Build the model",
-        "# Every layer's weights start from their own seed (SEED·1000 + the layer's number), as in",
-        "# cnnviz; the last Dense layer has one unit per class.",
+        *_comment("## " + t("code.script.build", lang)),
+        *_comment(t("code.script.build_note", lang)),
         "model = keras.Sequential(",
         "    [",
         "        keras.Input(shape=INPUT_SHAPE),",
@@ -364,13 +389,14 @@ def _model(rows: list[dict], seed: int, model_name: str) -> list[str]:
     return lines
 
 
-def _augmentation(augmentation: Augmentation) -> list[str]:
+def _augmentation(augmentation: Augmentation, lang: str) -> list[str]:
     """cnnviz.recipes.augmentation_layers, written out."""
     fill = 'fill_mode="nearest"'  # as ImageDataGenerator fills what moves into view
     made = []
     if augmentation.rotation:
         turn = f"{literal(float(augmentation.rotation))} / 360"
-        made.append(f"layers.RandomRotation({turn}, seed=SEED, {fill}),  # counted in whole turns")
+        turns = _trailing(t("code.script.rotation", lang))
+        made.append(f"layers.RandomRotation({turn}, seed=SEED, {fill}),{turns}")
     if augmentation.shift:
         shift = literal(float(augmentation.shift))
         made.append(f"layers.RandomTranslation({shift}, {shift}, seed=SEED + 1, {fill}),")
@@ -383,22 +409,22 @@ def _augmentation(augmentation: Augmentation) -> list[str]:
     if augmentation.flip:
         made.append('layers.RandomFlip("horizontal", seed=SEED + 4),')
     if not made:
-        return ["augmentation = []  # none"]
+        return ["augmentation = []" + _trailing(t("code.script.no_augmentation", lang))]
     return [
-        "# Random changes to every training image (only while fitting), as on the page",
+        *_comment(t("code.script.augmentation", lang)),
         "augmentation = [",
         *(f"    {line}" for line in made),
         "]",
     ]
 
 
-def _optimizer(config: TrainConfig) -> list[str]:
+def _optimizer(config: TrainConfig, lang: str) -> list[str]:
     lines = []
     rate = "LEARNING_RATE"
     if config.lr_decay is not None:
         decay = config.lr_decay
         lines += [
-            "# the rate shrinks: LEARNING_RATE · decay_rate^(step / decay_steps)",
+            *_comment(t("code.script.decay", lang)),
             "learning_rate = keras.optimizers.schedules.ExponentialDecay(",
             f"    LEARNING_RATE, decay_steps={literal(decay.decay_steps)},"
             f" decay_rate={literal(decay.decay_rate)}, staircase={literal(decay.staircase)}",
@@ -422,14 +448,13 @@ def _ends_in_softmax(rows: list[dict]) -> bool:
     return rows[-1]["type"] == "Dense" and rows[-1].get("activation") == "softmax"
 
 
-def _train(config: TrainConfig, rows: list[dict], file_name: str) -> list[str]:
+def _train(config: TrainConfig, rows: list[dict], file_name: str, lang: str) -> list[str]:
     from_logits = literal(not _ends_in_softmax(rows))
     validation = ", validation_data=(x_val, y_val)" if config.validation_split else ""
     return [
-        "# ## Train the model",
-        *_augmentation(config.augmentation),
-        "# In front of the model, as in cnnviz: uint8 images -> / 255 -> augmentation. So the",
-        "# trained model itself takes images scaled to 0..1.",
+        *_comment("## " + t("code.script.train", lang)),
+        *_augmentation(config.augmentation, lang),
+        *_comment(t("code.script.front", lang)),
         "training_model = keras.Sequential(",
         "    [",
         '        keras.Input(shape=INPUT_SHAPE, dtype="uint8"),',
@@ -439,7 +464,7 @@ def _train(config: TrainConfig, rows: list[dict], file_name: str) -> list[str]:
         "    ],",
         '    name="training_" + model.name,',
         ")",
-        *_optimizer(config),
+        *_optimizer(config, lang),
         "training_model.compile(",
         "    optimizer=optimizer,",
         f"    loss=keras.losses.SparseCategoricalCrossentropy(from_logits={from_logits}),",
@@ -449,10 +474,10 @@ def _train(config: TrainConfig, rows: list[dict], file_name: str) -> list[str]:
         f"    x_train, y_train, batch_size=BATCH_SIZE, epochs=EPOCHS{validation}",
         ")",
         "",
-        "# ## Evaluate the trained model",
+        *_comment("## " + t("code.script.evaluate", lang)),
         "test_loss, test_accuracy = training_model.evaluate(x_test, y_test, verbose=0)",
         'print(f"Test loss: {test_loss:.3f}, test accuracy: {test_accuracy:.1%}")',
-        f"model.save({literal(file_name)})  # load it with keras.models.load_model",
+        f"model.save({literal(file_name)})" + _trailing(t("code.script.save", lang)),
     ]
 
 
@@ -480,6 +505,8 @@ def training_script(
     spec: Architecture | Sequence[dict],
     dataset_name: str,
     config: TrainConfig,
+    *,
+    lang: str = DEFAULT_LANGUAGE,
     **details: object,
 ) -> str:
     """A Python script that builds `spec` and trains it on `dataset_name` with `config`.
@@ -487,7 +514,7 @@ def training_script(
     `spec` is what `cnnviz.params.summarize` takes (a course Architecture or a list of layer
     dicts); `dataset_name` one of cnnviz.data.NAMES, "zip" or "camera". `details` say what these
     cannot: `input_shape` (an image folder's (H, W, C)), `class_names`, `data_dir` (the folder's
-    name), `zip_file`, `model_name`. Raises ShapeError or ModelError for a table that cannot be
+    name), `zip_file`, `model_name`; `lang` the language of its comments ("en", "ko"). Raises ShapeError or ModelError for a table that cannot be
     built, DatasetError for an unknown dataset, CnnvizError for a setting no training can use.
     """
     config.check()
@@ -505,32 +532,25 @@ def training_script(
     default_name = spec.name if isinstance(spec, Architecture) else "custom"
     model_name = str(details.get("model_name") or default_name)
     file_name = "".join(c if c.isalnum() or c in "-_" else "_" for c in model_name) + ".keras"
-    if isinstance(spec, Architecture):
-        what = f"the course model {literal(model_name)}"
+    if isinstance(spec, Architecture):  # the name as a literal: one line, quoted
+        what = t("code.script.what_course", lang, name=literal(model_name))
     else:
-        what = "an edited layer table"
-    title = source.title if source else FOLDER_TITLES[dataset_name]
-    header = [
-        "# Made by cnnviz, on its Train page: the Keras code of what was trained there,",
-        f"# {what} on {title},",
-        "# with the same settings.",
-        "# Runs as it is in a notebook cell or as `python script.py` (Keras 3: pip install keras",
-        "# tensorflow). The steps: the settings, prepare the data, build, train, evaluate.",
-        "",
-    ]
+        what = t("code.script.what_edited", lang)
+    title = source.title if source else _folder_title(dataset_name, lang)
+    header = [*_comment(t("code.script.header", lang, what=what, title=title)), ""]
     imports = ["import numpy as np", "import keras", "from keras import initializers, layers"]
     if dataset_name in ("zip", "camera"):
         imports = ["import pathlib", "import shutil", "import zipfile", "", *imports]
     data = (
-        _keras_data(dataset_name, source, input_shape)
+        _keras_data(dataset_name, source, input_shape, lang)
         if source
-        else _folder_data(dataset_name, input_shape, details)
+        else _folder_data(dataset_name, input_shape, details, lang)
     )
     sections = [
         header + imports,
-        _settings(config, num_classes, input_shape),
-        data + _split(config),
-        _model(rows, config.seed, model_name),
-        _train(config, rows, file_name),
+        _settings(config, num_classes, input_shape, lang),
+        data + _split(config, lang),
+        _model(rows, config.seed, model_name, lang),
+        _train(config, rows, file_name, lang),
     ]
     return "\n\n".join("\n".join(section) for section in sections) + "\n"

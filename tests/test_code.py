@@ -12,6 +12,7 @@ import os
 import re
 import subprocess
 import sys
+import tokenize
 import zipfile
 from pathlib import Path
 
@@ -20,7 +21,7 @@ import numpy as np
 import pytest
 from PIL import Image
 
-from cnnviz import code, data, models, params
+from cnnviz import code, data, i18n, models, params
 from cnnviz.architectures import ARCHITECTURES, layers_from_table, table_rows
 from cnnviz.errors import CnnvizError, DatasetError, ModelError, ShapeError
 from cnnviz.recipes import COURSE_AUGMENTATION, RECIPES, LearningRateDecay, TrainConfig
@@ -205,6 +206,139 @@ def test_every_cpu_course_model_an_edited_table_a_folder_and_a_zip_build_the_cou
     saved = keras.models.load_model(tmp_path / "runs" / "lenet5" / "lenet5.keras")
     assert saved.input_shape == (None, 32, 32, 1)  # MNIST padded by 2, as the course feeds it
     assert saved.count_params() == 61_706
+
+
+# --- the comments in the page's language ---------------------------------------------------------------
+
+HANGUL = re.compile("[\uac00-\ud7a3]")
+# a preset, a set and a config for each kind of data section the script writes
+LANGUAGE_CASES = {
+    "mnist_cnn-mnist": (
+        ARCHITECTURES["mnist_cnn"],
+        "mnist",
+        TrainConfig(
+            max_train_images=300,
+            validation_split=0.2,
+            augmentation=COURSE_AUGMENTATION,
+            lr_decay=LearningRateDecay(100, 0.9, True),
+        ),
+        {},
+    ),
+    "lenet5-mnist_full": (ARCHITECTURES["lenet5"], "mnist_full", RECIPES["quick"], {}),
+    "cifar100_bn_cnn": (ARCHITECTURES["cifar100_bn_cnn"], "cifar100", RECIPES["cifar100"], {}),
+    "edited-fashion_mnist": (EDITED, "fashion_mnist", TrainConfig(optimizer="sgd"), {}),
+    "mlp-folder": (
+        ARCHITECTURES["mlp"],
+        "folder",
+        TrainConfig(validation_split=0.0, max_train_images=50),
+        {"class_names": ["cats", "dogs"], "data_dir": "pets"},
+    ),
+    "edited-zip": (EDITED, "zip", TINY, {"input_shape": (32, 32, 3)}),
+    "edited-camera": (
+        EDITED,
+        "camera",
+        TINY,
+        {"input_shape": (32, 32, 3), "class_names": ["cats\nimport os", "컵"]},
+    ),
+}
+
+
+def tokens(script: str) -> list[tokenize.TokenInfo]:
+    return list(tokenize.generate_tokens(io.StringIO(script).readline))
+
+
+def code_tokens(script: str) -> list[tuple[int, str]]:
+    """The script's tokens without its comments and the line breaks between statements that
+    only comments fill: what Python runs."""
+    skipped = {tokenize.COMMENT, tokenize.NL}
+    return [(token.type, token.string) for token in tokens(script) if token.type not in skipped]
+
+
+def comments(script: str) -> list[str]:
+    return [token.string for token in tokens(script) if token.type == tokenize.COMMENT]
+
+
+def display_width(line: str) -> int:
+    """Columns on screen: a Hangul syllable takes two."""
+    import unicodedata
+
+    return sum(2 if unicodedata.east_asian_width(c) in "WF" else 1 for c in line)
+
+
+def test_the_korean_script_compiles_and_trains_the_model_the_english_one_does(tmp_path):
+    mnist = write_npz(tmp_path / "mnist.npz", (28, 28), 10)
+    config = TrainConfig(epochs=1, batch_size=16, max_train_images=32, validation_split=0.25)
+    scripts = {}
+    for lang in ("en", "ko"):
+        script = code.training_script(ARCHITECTURES["mnist_cnn"], "mnist", config, lang=lang)
+        compile(script, "x.py", "exec")
+        scripts[lang] = with_data_file(script, mnist)
+    assert scripts["ko"] != scripts["en"]
+
+    printed = run_scripts(scripts, tmp_path, tmp_path / "keras")
+
+    expected = params.summarize(ARCHITECTURES["mnist_cnn"], None, 10).total
+    assert parameters(printed["ko"]) == parameters(printed["en"]) == expected
+    assert re.search(r"^Test loss: [\d.]+, test accuracy: [\d.]+%$", printed["ko"], re.M)
+    saved = keras.models.load_model(tmp_path / "runs" / "ko" / "mnist_cnn.keras")
+    assert saved.count_params() == expected
+
+
+@pytest.mark.parametrize("case", list(LANGUAGE_CASES))
+def test_the_korean_and_english_scripts_differ_only_in_their_comments(case):
+    spec, dataset_name, config, details = LANGUAGE_CASES[case]
+    english = code.training_script(spec, dataset_name, config, **details)
+    korean = code.training_script(spec, dataset_name, config, lang="ko", **details)
+    assert english == code.training_script(spec, dataset_name, config, lang="en", **details)
+
+    assert code_tokens(korean) == code_tokens(english)
+    assert ast.dump(ast.parse(korean)) == ast.dump(ast.parse(english))
+    assert comments(korean) != comments(english)
+
+
+@pytest.mark.parametrize("case", list(LANGUAGE_CASES))
+def test_the_korean_script_has_korean_comments_and_no_english_ones(case):
+    spec, dataset_name, config, details = LANGUAGE_CASES[case]
+    english = code.training_script(spec, dataset_name, config, **details)
+    korean = code.training_script(spec, dataset_name, config, lang="ko", **details)
+
+    assert korean.startswith("# cnnviz")
+    assert "# Made by cnnviz" not in korean and "# ## Prepare the data" not in korean
+    assert "# ## " + i18n.t("code.script.prepare", "ko") in korean
+    shared = set(comments(korean)) & set(comments(english))
+    assert shared <= {"# (N, 1) -> (N,)"}, shared  # a shape, in no language
+    for comment in comments(korean):
+        assert HANGUL.search(comment) or comment == "# (N, 1) -> (N,)", comment
+    for line in korean.splitlines():
+        assert len(line) <= 100 and display_width(line) <= 100, line
+
+
+def test_a_class_name_in_a_korean_comment_stays_in_its_comment():
+    names = ["cats\nimport os", "dogs\r\nimport sys", "new\u2028line", "컵"]
+    script = code.training_script(EDITED, "zip", TINY, lang="ko", class_names=names)
+    tree = ast.parse(script)
+    imported = {
+        alias.name
+        for node in ast.walk(tree)
+        if isinstance(node, ast.Import)
+        for alias in node.names
+    }
+    assert imported == {"pathlib", "shutil", "zipfile", "numpy", "keras"}
+    (found,) = [c for c in comments(script) if "cats" in c]
+    assert found == (
+        '# cnnviz가 찾은 클래스 4개: "cats\\nimport os", "dogs\\r\\nimport sys", '
+        '"new\\u2028line", "컵"'
+    )
+    assert code_tokens(script) == code_tokens(
+        code.training_script(EDITED, "zip", TINY, class_names=names)
+    )
+
+
+def test_every_comment_line_of_a_template_stays_a_comment_whatever_its_text():
+    text = "one\ntwo\r\nthree\rfour\u2028five\x0csix"
+    lines = code._comment(text, indent=4)
+    assert all(line.startswith("    # ") for line in lines) and len(lines) == 6
+    assert "\n" not in code._trailing(text) and code._trailing(text).startswith("  # one two")
 
 
 # --- the script's model is the app's model -------------------------------------------------------------

@@ -312,6 +312,7 @@ def keras_code(slot: JobSlot, config: recipes.TrainConfig) -> None:
             class_names=list(dataset.class_names) if folder_like else None,
             data_dir=slot.folder_name or None,
             model_name=slot.preset,
+            lang=lang(),
         )
     except CnnvizError as error:
         show_error(error)

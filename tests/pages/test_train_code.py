@@ -73,3 +73,21 @@ def test_the_h5_download_loads_back_and_predicts_as_the_trained_model(tmp_path):
         loaded.predict(images, verbose=0), trained_model.predict(images, verbose=0), atol=1e-6
     )
     assert [layer.name for layer in loaded.layers] == [layer.name for layer in trained_model.layers]
+
+
+def test_in_korean_the_keras_code_has_korean_comments_and_the_same_code():
+    import io
+    import re
+    import tokenize
+
+    at = trained("ko")
+
+    (script,) = [c.value for c in at.code if "keras.datasets.mnist.load_data()" in c.value]
+    compile(script, "mlp.py", "exec")
+    assert "# Made by cnnviz" not in script and "# ## Prepare the data" not in script
+    for key in ("prepare", "build", "train", "evaluate"):
+        assert "# ## " + i18n.t(f"code.script.{key}", "ko") in script
+    tokens = list(tokenize.generate_tokens(io.StringIO(script + "\n").readline))
+    comments = [token.string for token in tokens if token.type == tokenize.COMMENT]
+    assert comments and all(re.search("[\uac00-\ud7a3]", comment) for comment in comments)
+    assert "MAX_TRAIN_IMAGES = 300" in script and 'name="mlp"' in script
