@@ -35,7 +35,14 @@ from cnnviz.errors import DatasetError, ModelError
 from cnnviz.i18n import DEFAULT_LANGUAGE, t
 from cnnviz.recipes import Augmentation, TrainConfig
 
-__all__ = ["FOLDER_DATASETS", "KERAS_DATASETS", "KerasDataset", "literal", "training_script"]
+__all__ = [
+    "FOLDER_DATASETS",
+    "KERAS_DATASETS",
+    "KerasDataset",
+    "file_stem",
+    "literal",
+    "training_script",
+]
 
 WIDTH = 99  # the longest line the script has, as the house's own code
 
@@ -501,6 +508,12 @@ def _input_shape(spec: Architecture | Sequence[dict], dataset_name: str, details
     return DEFAULT_FOLDER_SHAPE
 
 
+def file_stem(model_name: str) -> str:
+    """A model's name as a file's name without its suffix: letters, digits, `-` and `_` only
+    (the script's .py download and the .keras file it saves)."""
+    return "".join(c if c.isalnum() or c in "-_" else "_" for c in model_name) or "model"
+
+
 def training_script(
     spec: Architecture | Sequence[dict],
     dataset_name: str,
@@ -514,8 +527,9 @@ def training_script(
     `spec` is what `cnnviz.params.summarize` takes (a course Architecture or a list of layer
     dicts); `dataset_name` one of cnnviz.data.NAMES, "zip" or "camera". `details` say what these
     cannot: `input_shape` (an image folder's (H, W, C)), `class_names`, `data_dir` (the folder's
-    name), `zip_file`, `model_name`; `lang` the language of its comments ("en", "ko"). Raises ShapeError or ModelError for a table that cannot be
-    built, DatasetError for an unknown dataset, CnnvizError for a setting no training can use.
+    name), `zip_file`, `model_name`; `lang` the language of its comments ("en", "ko"). Raises
+    ShapeError or ModelError for a table that cannot be built, DatasetError for an unknown
+    dataset, CnnvizError for a setting no training can use.
     """
     config.check()
     if dataset_name not in KERAS_DATASETS and dataset_name not in FOLDER_DATASETS:
@@ -531,13 +545,14 @@ def training_script(
     params.summarize(rows, input_shape, num_classes)  # raises ShapeError for what cannot be built
     default_name = spec.name if isinstance(spec, Architecture) else "custom"
     model_name = str(details.get("model_name") or default_name)
-    file_name = "".join(c if c.isalnum() or c in "-_" else "_" for c in model_name) + ".keras"
+    file_name = file_stem(model_name) + ".keras"
     if isinstance(spec, Architecture):  # the name as a literal: one line, quoted
         what = t("code.script.what_course", lang, name=literal(model_name))
     else:
         what = t("code.script.what_edited", lang)
     title = source.title if source else _folder_title(dataset_name, lang)
-    header = [*_comment(t("code.script.header", lang, what=what, title=title)), ""]
+    script = file_stem(model_name) + ".py"  # the page's download of it
+    header = [*_comment(t("code.script.header", lang, what=what, title=title, script=script)), ""]
     imports = ["import numpy as np", "import keras", "from keras import initializers, layers"]
     if dataset_name in ("zip", "camera"):
         imports = ["import pathlib", "import shutil", "import zipfile", "", *imports]

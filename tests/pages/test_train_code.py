@@ -48,6 +48,7 @@ def test_after_training_the_keras_code_compiles_and_both_model_files_are_offered
     assert "MAX_TRAIN_IMAGES = 300" in script and "EPOCHS = 1" in script
     assert 'name="mlp"' in script
     assert i18n.t("code.intro", lang, file="mlp.py") in [m.value for m in expander[0].markdown]
+    assert "`python mlp.py`" in script  # the header names the file the page hands over
 
     buttons = downloads(at)
     assert {"train_download_model", "train_download_h5", "train_download_code"} <= set(buttons)
