@@ -32,7 +32,7 @@ def test_train_grows_the_live_curve_and_stop_ends_with_results(page, server):
     screenshot(page, "train-live")
 
     page.get_by_role("button", name="Stop").click()
-    page.get_by_text("Test accuracy").wait_for(timeout=60_000)
+    page.get_by_text("Test accuracy", exact=True).wait_for(timeout=60_000)
     wait_idle(page)
     assert page.get_by_text("Training was stopped after").count() == 1
     assert page.get_by_text("Confusion matrix").count() == 1

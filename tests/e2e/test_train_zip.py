@@ -35,7 +35,7 @@ def test_a_zip_of_class_folders_trains_and_shows_results(page, server):
     page.get_by_text("gatto 12").first.wait_for(timeout=60_000)
     assert_clean(page)
     after_a_run(page, lambda: page.get_by_role("button", name="Train").click())
-    page.get_by_text("Test accuracy").wait_for(timeout=180_000)
+    page.get_by_text("Test accuracy", exact=True).wait_for(timeout=180_000)
     assert_clean(page)
 
 
