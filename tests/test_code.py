@@ -37,6 +37,16 @@ EDITED_ROWS.insert(5, {"type": "Dropout", "rate": 0.3})
 EDITED = layers_from_table(EDITED_ROWS)
 
 
+def imported_modules(tree: ast.AST) -> set[str]:
+    """The modules a parsed script imports with `import …`."""
+    return {
+        alias.name
+        for node in ast.walk(tree)
+        if isinstance(node, ast.Import)
+        for alias in node.names
+    }
+
+
 # --- tiny local datasets ------------------------------------------------------------------------------
 
 
@@ -317,12 +327,7 @@ def test_a_class_name_in_a_korean_comment_stays_in_its_comment():
     names = ["cats\nimport os", "dogs\r\nimport sys", "new\u2028line", "컵"]
     script = code.training_script(EDITED, "zip", TINY, lang="ko", class_names=names)
     tree = ast.parse(script)
-    imported = {
-        alias.name
-        for node in ast.walk(tree)
-        if isinstance(node, ast.Import)
-        for alias in node.names
-    }
+    imported = imported_modules(tree)
     assert imported == {"pathlib", "shutil", "zipfile", "numpy", "keras"}
     (found,) = [c for c in comments(script) if "cats" in c]
     assert found == (
@@ -402,12 +407,7 @@ def test_every_initializer_name_the_script_writes_is_that_keras_class_with_or_wi
 def test_every_dataset_gets_a_script_from_the_three_arguments_alone(name):
     script = code.training_script(ARCHITECTURES["mnist_cnn"], name, RECIPES["quick"])
     tree = ast.parse(script)
-    imported = {
-        alias.name
-        for node in ast.walk(tree)
-        if isinstance(node, ast.Import)
-        for alias in node.names
-    }
+    imported = imported_modules(tree)
     assert {"numpy", "keras"} <= imported <= {"numpy", "keras", "pathlib", "shutil", "zipfile"}
     assert script.startswith("# Made by cnnviz")
     if name in code.KERAS_DATASETS:
@@ -476,12 +476,7 @@ def test_a_layer_table_value_stays_text_and_cannot_run_code(tmp_path, monkeypatc
     script = code.training_script(rows, "zip", TINY, class_names=["cats\nimport os", "dogs"])
 
     tree = ast.parse(script)
-    imported = {
-        alias.name
-        for node in ast.walk(tree)
-        if isinstance(node, ast.Import)
-        for alias in node.names
-    }
+    imported = imported_modules(tree)
     assert "os" not in imported
     constants = {node.value for node in ast.walk(tree) if isinstance(node, ast.Constant)}
     assert INJECTED in constants and "pool'''; import os #" in constants
