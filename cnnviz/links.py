@@ -5,7 +5,8 @@
 A lesson's schema lists its parameters, each with its type and the values it allows. `parse` turns
 the strings of a URL into typed values and names what it could not use; nothing in a URL is ever
 evaluated, numbers are read by a pattern of ASCII digits and range-checked, choices come from fixed
-lists, and every value is length-limited. `encode` writes values back as strings, dropping any a
+lists, a class name (Teach) is checked as the page checks a typed one and is only ever shown as
+text, and every value is length-limited. `encode` writes values back as strings, dropping any a
 schema does not allow. Reading and writing `st.query_params` is `cnnviz.ui.links`.
 """
 
