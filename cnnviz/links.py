@@ -14,7 +14,6 @@ from __future__ import annotations
 
 import math
 import re
-import unicodedata
 from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
@@ -22,24 +21,25 @@ from pathlib import Path
 from cnnviz.applications import PHOTO_MODELS
 from cnnviz.architectures import ARCHITECTURES
 from cnnviz.data import NAMES as DATASETS
+from cnnviz.data import DatasetError
 from cnnviz.examples import EXAMPLES
 from cnnviz.i18n import LANGUAGES
 from cnnviz.kernels import KERNELS
 from cnnviz.recipes import BATCH_SIZES, LEARNING_RATES, OPTIMIZERS, RECIPES, VALIDATION_SPLITS
-from cnnviz.teach import FORBIDDEN_CHARACTERS, MAX_CLASSES, MAX_NAME_LENGTH, MIN_CLASSES
+from cnnviz.teach import MAX_CLASSES, MIN_CLASSES, check_class_name
 
 __all__ = [
     "LANGUAGE",
     "LESSONS",
     "MAX_LENGTH",
     "Choice",
+    "ClassName",
     "Integer",
     "Link",
     "Name",
     "Number",
     "OneOf",
     "Padding",
-    "Text",
     "encode",
     "parse",
     "shown_name",
@@ -113,7 +113,7 @@ class OneOf:
     when: tuple[str, tuple[str, ...]] | None = None
 
     def read(self, text: str) -> float | None:
-        """The list's number that `text` writes (1e-3 as 0.001), or None."""
+        """The list's number that `text` writes as a plain decimal ("0.001" for 1e-3), or None."""
         if not _DECIMAL.fullmatch(text):
             return None
         wanted = float(text)
@@ -124,23 +124,19 @@ class OneOf:
 
 
 @dataclass(frozen=True)
-class Text:
-    """Words a student could type (a class name): printable, no control character, none of
-    `forbidden`, not starting with a dot, at most `longest` characters once stripped."""
+class ClassName:
+    """A class name as the Teach page takes a typed one (`teach.check_class_name`): stripped,
+    printable, short, no character a folder name cannot have."""
 
     name: str
-    longest: int
-    forbidden: str = ""
     when: tuple[str, tuple[str, ...]] | None = None
 
     def read(self, text: str) -> str | None:
-        """`text` stripped of surrounding spaces when it could be typed in the box, else None."""
-        words = text.strip()
-        if not words or len(words) > self.longest or words.startswith("."):
+        """`text` stripped of surrounding spaces when the page would take it, else None."""
+        try:
+            return check_class_name(text)
+        except DatasetError:
             return None
-        if any(unicodedata.category(c).startswith("C") or c in self.forbidden for c in words):
-            return None
-        return words
 
 
 @dataclass(frozen=True)
@@ -173,7 +169,7 @@ class Name:
         return text if _NAME.fullmatch(text) else None
 
 
-Param = Choice | Integer | Number | OneOf | Padding | Name | Text
+Param = Choice | ClassName | Integer | Number | OneOf | Padding | Name
 
 
 @dataclass(frozen=True)
@@ -328,11 +324,8 @@ LESSONS: dict[str, tuple[Param, ...]] = {  # by the lesson's URL path (app.py)
     "teach": (
         Integer("classes", MIN_CLASSES, MAX_CLASSES),
         *(
-            Text(
-                f"name{number}",
-                MAX_NAME_LENGTH,
-                FORBIDDEN_CHARACTERS,
-                when=None if number <= MIN_CLASSES else _classes_from(number),
+            ClassName(
+                f"name{number}", when=None if number <= MIN_CLASSES else _classes_from(number)
             )
             for number in range(1, MAX_CLASSES + 1)
         ),

@@ -43,6 +43,7 @@ __all__ = [
     "STORED_SIDE",
     "TEST_SHARE",
     "ZIP_FOLDER",
+    "check_class_name",
     "check_class_names",
     "config",
     "model_input",
@@ -98,6 +99,23 @@ def _same_name(name: str) -> str:
     return unicodedata.normalize("NFC", name).casefold()
 
 
+def check_class_name(typed: object, number: int = 1) -> str:
+    """One class name stripped of surrounding spaces; DatasetError `teach.name_empty`,
+    `teach.name_too_long` or `teach.name_characters` (see check_class_names) naming class
+    `number`. A link's class name is read with it too (cnnviz.links.ClassName)."""
+    name = str(typed).strip()
+    if not name:
+        raise DatasetError("teach.name_empty", number=number)
+    if len(name) > MAX_NAME_LENGTH:
+        raise DatasetError(
+            "teach.name_too_long", number=number, length=len(name), limit=MAX_NAME_LENGTH
+        )
+    control = any(unicodedata.category(c).startswith("C") for c in name)
+    if control or name.startswith(".") or any(c in FORBIDDEN_CHARACTERS for c in name):
+        raise DatasetError("teach.name_characters", number=number, characters=FORBIDDEN_CHARACTERS)
+    return name
+
+
 def check_class_names(names: Sequence[str]) -> list[str]:
     """The class names stripped of surrounding spaces, in the student's order; DatasetError when
     they cannot be classes: `teach.class_count_bad` (fewer than MIN_CLASSES or more than
@@ -110,18 +128,7 @@ def check_class_names(names: Sequence[str]) -> list[str]:
         )
     checked: list[str] = []
     for number, typed in enumerate(names, start=1):
-        name = str(typed).strip()
-        if not name:
-            raise DatasetError("teach.name_empty", number=number)
-        if len(name) > MAX_NAME_LENGTH:
-            raise DatasetError(
-                "teach.name_too_long", number=number, length=len(name), limit=MAX_NAME_LENGTH
-            )
-        control = any(unicodedata.category(c).startswith("C") for c in name)
-        if control or name.startswith(".") or any(c in FORBIDDEN_CHARACTERS for c in name):
-            raise DatasetError(
-                "teach.name_characters", number=number, characters=FORBIDDEN_CHARACTERS
-            )
+        name = check_class_name(typed, number)
         for earlier, other in enumerate(checked, start=1):
             if _same_name(other) == _same_name(name):
                 raise DatasetError("teach.name_twice", name=name, first=earlier, second=number)

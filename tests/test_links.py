@@ -13,12 +13,12 @@ from cnnviz.kernels import KERNELS
 from cnnviz.links import (
     LESSONS,
     Choice,
+    ClassName,
     Integer,
     Name,
     Number,
     OneOf,
     Padding,
-    Text,
     encode,
     parse,
 )
@@ -77,7 +77,7 @@ def test_every_parameter_ignores_garbage_and_huge_strings(lesson, param):
     for text in GARBAGE:
         if isinstance(param, Name) and text in WORDS:
             continue  # could be a layer's name: the page looks it up in the model
-        if isinstance(param, Text) and text not in UNTYPABLE:
+        if isinstance(param, ClassName) and text not in UNTYPABLE:
             continue  # a class name a student could type ("eval(1)" too): shown, never run
         link = parse((param,), {param.name: text})
         assert link.values == {}, (param.name, text[:20])
@@ -97,8 +97,8 @@ def test_every_parameter_reads_its_allowed_values_and_writes_them_back_unchanged
         goods = [*param.modes, param.low, param.high]
     elif isinstance(param, OneOf):
         goods = list(param.values)
-    elif isinstance(param, Text):
-        goods = ["cat", "고양이", "rock paper", "eval(1)", "x" * param.longest]
+    elif isinstance(param, ClassName):
+        goods = ["cat", "고양이", "rock paper", "eval(1)", "x" * teach.MAX_NAME_LENGTH]
     else:
         goods = ["conv2d", "block1_conv1", "expanded_conv_depthwise", "dense_1"]
     for value in goods:
