@@ -508,10 +508,15 @@ def _input_shape(spec: Architecture | Sequence[dict], dataset_name: str, details
     return DEFAULT_FOLDER_SHAPE
 
 
-def file_stem(model_name: str) -> str:
-    """A model's name as a file's name without its suffix: letters, digits, `-` and `_` only
-    (the script's .py download and the .keras file it saves)."""
-    return "".join(c if c.isalnum() or c in "-_" else "_" for c in model_name) or "model"
+def file_stem(spec: Architecture | Sequence[dict], model_name: str | None = None) -> str:
+    """The name of the script's .py download and of the .keras file it saves, without suffix:
+    `model_name`, else the course model's name, else "custom"; letters, digits, `-`, `_` only."""
+    return "".join(c if c.isalnum() or c in "-_" else "_" for c in _model_name(spec, model_name))
+
+
+def _model_name(spec: Architecture | Sequence[dict], model_name: object) -> str:
+    """The model's name in the script: the one given, else the course model's, else "custom"."""
+    return str(model_name or (spec.name if isinstance(spec, Architecture) else "custom"))
 
 
 def training_script(
@@ -535,23 +540,21 @@ def training_script(
     if dataset_name not in KERAS_DATASETS and dataset_name not in FOLDER_DATASETS:
         names = ", ".join((*NAMES, "camera"))
         raise DatasetError("data.unknown", name=str(dataset_name), names=names)
-    rows = layer_rows(spec)
-    rows = [dict(row) for row in rows]
+    rows = [dict(row) for row in layer_rows(spec)]
     if not any(row["type"] == "Dense" for row in rows):
         raise ModelError("models.no_dense")
     input_shape = _input_shape(spec, dataset_name, details)
     source = KERAS_DATASETS.get(dataset_name)
     num_classes = source.num_classes if source else None
     params.summarize(rows, input_shape, num_classes)  # raises ShapeError for what cannot be built
-    default_name = spec.name if isinstance(spec, Architecture) else "custom"
-    model_name = str(details.get("model_name") or default_name)
-    file_name = file_stem(model_name) + ".keras"
+    model_name = _model_name(spec, details.get("model_name"))
+    stem = file_stem(spec, model_name)
     if isinstance(spec, Architecture):  # the name as a literal: one line, quoted
         what = t("code.script.what_course", lang, name=literal(model_name))
     else:
         what = t("code.script.what_edited", lang)
     title = source.title if source else _folder_title(dataset_name, lang)
-    script = file_stem(model_name) + ".py"  # the page's download of it
+    script = stem + ".py"  # the page's download of it
     header = [*_comment(t("code.script.header", lang, what=what, title=title, script=script)), ""]
     imports = ["import numpy as np", "import keras", "from keras import initializers, layers"]
     if dataset_name in ("zip", "camera"):
@@ -566,6 +569,6 @@ def training_script(
         _settings(config, num_classes, input_shape, lang),
         data + _split(config, lang),
         _model(rows, config.seed, model_name, lang),
-        _train(config, rows, file_name, lang),
+        _train(config, rows, stem + ".keras", lang),
     ]
     return "\n\n".join("\n".join(section) for section in sections) + "\n"

@@ -317,7 +317,7 @@ def keras_code(slot: JobSlot, config: recipes.TrainConfig) -> None:
     except CnnvizError as error:
         show_error(error)
         return
-    file_name = code.file_stem(slot.preset or "custom") + ".py"  # as the script's header says
+    file_name = code.file_stem(spec, slot.preset) + ".py"  # as the script's header says
     with st.expander(t("code.show"), icon=":material/code:"):
         st.markdown(t("code.intro", file=file_name))
         st.download_button(
